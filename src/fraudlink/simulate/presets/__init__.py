@@ -1,0 +1,1 @@
+"""Named configurations of the synthetic city (package data)."""

@@ -31,6 +31,8 @@ def doc(text: str, default: Any) -> Any:
 
 @dataclass
 class WorldConfig:
+    """Size of the city and the simulated period."""
+
     start: str = doc("First day of the simulated period (UTC date, YYYY-MM-DD).", "2026-03-01")
     days: int = doc("Length of the simulated period in days.", 14)
     persons: int = doc("Number of residents.", 30000)
@@ -46,6 +48,8 @@ class WorldConfig:
 
 @dataclass
 class PopulationConfig:
+    """Who lives in the city."""
+
     occupation_mix: dict[str, float] = doc(
         "Share of residents per occupation.",
         {
@@ -61,6 +65,8 @@ class PopulationConfig:
 
 @dataclass
 class InstitutionsConfig:
+    """Banks, operators, their outlets and staff."""
+
     branches_per_10k: float = doc("Bank branches per 10,000 residents (spread over banks).", 3.0)
     shops_per_10k: float = doc("Telecom shops per 10,000 residents (spread over operators).", 2.5)
     staff_per_outlet: int = doc("Members of staff who open accounts or cards at each outlet.", 4)
@@ -76,6 +82,8 @@ class InstitutionsConfig:
 
 @dataclass
 class AccountsConfig:
+    """Bank accounts, payment accounts, SIM cards and platform accounts of ordinary life."""
+
     banks_per_person_mix: dict[str, float] = doc(
         "Share of adults by number of banks they hold a Class I account at.",
         {"1": 0.45, "2": 0.33, "3": 0.15, "4": 0.05, "5": 0.02},
@@ -102,6 +110,8 @@ class AccountsConfig:
 
 @dataclass
 class OrdinaryConfig:
+    """Ordinary life: payments, salaries, bills, calls, logins; with the confounders detectors must not mistake for fraud."""
+
     shopping_per_person_day: float = doc("Merchant payments per adult per day.", 0.35)
     p2p_per_person_day: float = doc("Transfers between acquaintances per adult per day.", 0.08)
     bills_per_person_month: float = doc("Bill payments per adult per month.", 2.0)
@@ -136,6 +146,8 @@ class OrdinaryConfig:
 
 @dataclass
 class MarketConfig:
+    """The card market: sellers (卡农), dealers (卡商), insiders (内鬼) and SIM boxes (猫池)."""
+
     rings: int = doc("Card-trafficking rings (each one dealer, 卡商).", 3)
     sellers_per_ring: int = doc("Card sellers (卡农) per ring.", 25)
     kits_per_seller_mix: dict[str, float] = doc(
@@ -162,6 +174,8 @@ class MarketConfig:
 
 @dataclass
 class FraudTypeConfig:
+    """How one fraud type unfolds."""
+
     duration_hours: float = doc("Median hours from first contact to first payment.", 2.0)
     payments_mean: float = doc("Mean number of payments a victim makes.", 1.5)
     amount_median_yuan: float = doc("Median payment in yuan.", 5000.0)
@@ -187,6 +201,8 @@ def _default_fraud_types() -> dict[str, FraudTypeConfig]:
 
 @dataclass
 class FraudConfig:
+    """Fraud gangs and their episodes."""
+
     gangs: int = doc("Fraud gangs active in or against the city.", 6)
     episodes_per_100k_day: float = doc("New fraud episodes per 100,000 residents per day.", 8.0)
     type_mix: dict[str, float] = doc(
@@ -218,6 +234,8 @@ class FraudConfig:
 
 @dataclass
 class LaunderingConfig:
+    """Layering of victims' money through card tiers and cash-out."""
+
     l1_cards_per_gang: int = doc("First-level cards (一级卡) each gang holds at once.", 6)
     l2_cards_per_gang: int = doc("Second-level cards (二级卡) per gang.", 10)
     l3_cards_per_gang: int = doc("Third-level cards (三级卡) per gang.", 8)
@@ -237,6 +255,8 @@ class LaunderingConfig:
 
 @dataclass
 class ReportsConfig:
+    """Victim reports: how many, how late, how accurate."""
+
     report_share: float = doc("Share of victims who ever report.", 0.75)
     delay_mix: dict[str, float] = doc(
         "Share of reports by delay after the last payment.",
@@ -252,6 +272,8 @@ class ReportsConfig:
 
 @dataclass
 class PoliceConfig:
+    """Case confirmations and raids."""
+
     confirmation_hours: float = doc("Median hours until a reported identifier is confirmed.", 36.0)
     raids: int = doc("Raids on dens during the period (each yields a seized-evidence list).", 1)
     raid_share_of_items: float = doc("Share of a den's cards and phones found in a raid.", 0.8)
@@ -259,6 +281,8 @@ class PoliceConfig:
 
 @dataclass
 class MembersConfig:
+    """Suspicious-account flags that members submit."""
+
     mule_flag_share: float = doc("Share of mule accounts that banks' own systems flag.", 0.25)
     innocent_flags_per_10k: float = doc("Innocent accounts flagged per 10,000 accounts.", 3.0)
     flag_delay_hours: float = doc("Median hours from an account's first fraud use to a flag.", 72.0)

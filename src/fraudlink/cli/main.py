@@ -1,12 +1,25 @@
-"""The command group."""
+"""The `fraudlink` command group; each subcommand lives in its own module."""
+
+from __future__ import annotations
 
 import click
 
+from fraudlink import __version__
+from fraudlink.cli.demo_cmd import demo
+from fraudlink.cli.simulate_cmd import simulate
 
-@click.group()
-@click.version_option(package_name="fraudlink")
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fraudlink")
 def cli() -> None:
-    """fraudlink: anti-telecom-fraud centre platform."""
+    """fraudlink: the platform of a city anti-telecom-fraud centre and its alliance.
+
+    Start with `fraudlink demo`, which simulates a small city and shows what is in it.
+    """
+
+
+cli.add_command(simulate)
+cli.add_command(demo)
 
 
 def main() -> None:

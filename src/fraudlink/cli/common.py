@@ -1,0 +1,61 @@
+"""Helpers shared by the subcommands: the data directory, progress lines, tables."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+
+DATA_ENV = "FRAUDLINK_DATA"
+
+
+def data_dir() -> Path:
+    """Where fraudlink keeps its files: $FRAUDLINK_DATA, else ./data."""
+    return Path(os.environ.get(DATA_ENV, "data"))
+
+
+def progress_printer(quiet: bool) -> Callable[[str], None] | None:
+    """A progress callback that prints elapsed time and a step to stderr, or None when quiet."""
+    if quiet:
+        return None
+    t0 = time.perf_counter()
+
+    def show(step: str) -> None:
+        click.echo(f"[{time.perf_counter() - t0:7.1f} s] {step}", err=True)
+        sys.stderr.flush()
+
+    return show
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table with right-aligned numbers."""
+    cells = [[str(h) for h in headers]] + [[_fmt(v) for v in r] for r in rows]
+    widths = [max(len(_display(r[i])) for r in cells) for i in range(len(headers))]
+    lines = []
+    for n, r in enumerate(cells):
+        parts = []
+        for i, v in enumerate(r):
+            pad = widths[i] - _display(v)
+            numeric = n > 0 and i > 0
+            parts.append(" " * pad + v if numeric else v + " " * pad)
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def _display(s: str) -> int:
+    """Terminal width of a string: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)

@@ -1,4 +1,4 @@
-"""Benchmark: simulate a preset (default `city`) and compare with the bare cost of writing its files.
+"""Benchmark: simulate a preset (default `city`) against the bare cost of writing its files.
 
 Run: uv run python benchmarks/bench_simulate.py [--preset city] [--seed 1] [--repeat 1]
 
@@ -27,8 +27,22 @@ def run_simulate(preset: str, seed: int, out: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (GiB) of one `fraudlink simulate` in a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "fraudlink", "simulate", "--preset", preset,
-                    "--seed", str(seed), "--out", str(out), "--quiet"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fraudlink",
+            "simulate",
+            "--preset",
+            preset,
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        check=True,
+    )
     wall = time.perf_counter() - t0
     peak_kib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
     return wall, peak_kib / 1024 / 1024
@@ -66,12 +80,21 @@ def main() -> None:
         floors.append(floor)
         peaks.append(peak)
     sim, floor = statistics.median(sims), statistics.median(floors)
-    print(json.dumps({
-        "preset": args.preset, "seed": args.seed, "repeat": args.repeat, "rows": rows,
-        "simulate_s": round(sim, 1), "rows_per_s": round(rows / sim),
-        "peak_rss_gib": round(max(peaks), 2),
-        "peer_rewrite_s": round(floor, 1), "ratio_simulate_to_rewrite": round(sim / floor, 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "preset": args.preset,
+                "seed": args.seed,
+                "repeat": args.repeat,
+                "rows": rows,
+                "simulate_s": round(sim, 1),
+                "rows_per_s": round(rows / sim),
+                "peak_rss_gib": round(max(peaks), 2),
+                "peer_rewrite_s": round(floor, 1),
+                "ratio_simulate_to_rewrite": round(sim / floor, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

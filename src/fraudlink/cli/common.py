@@ -34,7 +34,7 @@ def progress_printer(quiet: bool) -> Callable[[str], None] | None:
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain-text table with right-aligned numbers."""
     cells = [[str(h) for h in headers]] + [[_fmt(v) for v in r] for r in rows]
-    widths = [max(len(_display(r[i])) for r in cells) for i in range(len(headers))]
+    widths = [max(_display(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, r in enumerate(cells):
         parts = []

@@ -15,11 +15,19 @@ MONEY_KEYS = ("fraud_loss_fen", "reported_loss_fen", "unreported_loss_fen")
 
 
 @click.command()
-@click.option("--preset", default="demo", show_default=True, metavar="NAME",
-              help="Preset of the simulated city.")
+@click.option(
+    "--preset",
+    default="demo",
+    show_default=True,
+    metavar="NAME",
+    help="Preset of the simulated city.",
+)
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Where to write the world [default: DATA/worlds/PRESET-seedN].")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write the world [default: DATA/worlds/PRESET-seedN].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="Do not print progress.")
 def demo(preset: str, seed: int, out: Path | None, as_json: bool, quiet: bool) -> None:
@@ -37,7 +45,9 @@ def demo(preset: str, seed: int, out: Path | None, as_json: bool, quiet: bool) -
     labels = summary_labels()
     rows = [(labels[k], v / 100 if k in MONEY_KEYS else v) for k, v in summary.items()]
     start = cfg.start
-    click.echo(f"\nSynthetic city '{preset}' (seed {seed}): {cfg.world.persons:,} residents, "
-               f"{cfg.world.days} days from {start:%Y-%m-%d} (China time)")
+    click.echo(
+        f"\nSynthetic city '{preset}' (seed {seed}): {cfg.world.persons:,} residents, "
+        f"{cfg.world.days} days from {start:%Y-%m-%d} (China time)"
+    )
     click.echo(render_table(("figure", "value"), rows))
     click.echo(f"\nFeeds in {out / 'feeds'}; ground truth, kept apart, in {out / 'truth'}.")

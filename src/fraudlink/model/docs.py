@@ -56,8 +56,8 @@ def render_table(table: Table, folder: str) -> str:
     ]
     for c in table.columns:
         req = "yes" if c.required else "no"
-        desc = _cell(column_description(c))
-        lines.append(f"| `{c.name}` | {c.type} | {req} | {identifier_label(c.identifier)} | {desc} |")
+        ident, desc = identifier_label(c.identifier), _cell(column_description(c))
+        lines.append(f"| `{c.name}` | {c.type} | {req} | {ident} | {desc} |")
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,9 @@ import pyarrow as pa
 
 # Logical column types. Identifier kinds name the `fraudlink.model.identifiers` class that
 # validates and normalises the value, so ingest and the docs both know what a column holds.
-ColumnType = Literal["int8", "int16", "int32", "int64", "float64", "bool", "string", "date", "timestamp"]
+ColumnType = Literal[
+    "int8", "int16", "int32", "int64", "float64", "bool", "string", "date", "timestamp"
+]
 TableKind = Literal["entity", "event", "truth"]
 
 _ARROW_TYPES: dict[str, pa.DataType] = {

@@ -67,25 +67,42 @@ def make_sims(world: World) -> None:
         m = op == i
         choices = np.array(PREFIXES_BY_OPERATOR[name])
         prefix[m] = choices[rng.integers(0, len(choices), m.sum())]
-    registered = world.start_us - rng.integers(1, cfg.accounts.history_days, len(owner)) * US_PER_DAY
+    registered = (
+        world.start_us - rng.integers(1, cfg.accounts.history_days, len(owner)) * US_PER_DAY
+    )
     inst = np.array([inst_index(world, o) for o in ops], dtype=np.int16)[op]
     outlet, staff = _opening_desk(world, rng, inst, p["district"][owner], "telecom_shop")
     occ = p["occupation"][owner]
     role = np.full(len(owner), SIM_ROLE["ordinary"], np.int8)
     first_of_person = np.r_[True, owner[1:] != owner[:-1]]
-    role[first_of_person & (occ == OCCUPATIONS.index("delivery_rider"))] = SIM_ROLE["delivery_rider"]
-    role[first_of_person & (occ == OCCUPATIONS.index("call_centre_agent"))] = SIM_ROLE["call_centre"]
-    idx = add_sims(world, prefix, owner, inst, registered, outlet, staff, p["device"][owner], role,
-                   "ordinary")
+    role[first_of_person & (occ == OCCUPATIONS.index("delivery_rider"))] = SIM_ROLE[
+        "delivery_rider"
+    ]
+    role[first_of_person & (occ == OCCUPATIONS.index("call_centre_agent"))] = SIM_ROLE[
+        "call_centre"
+    ]
+    idx = add_sims(
+        world, prefix, owner, inst, registered, outlet, staff, p["device"][owner], role, "ordinary"
+    )
     primary = np.full(len(p), -1, dtype=np.int32)
     primary[owner[first_of_person]] = idx[first_of_person]
     p["sim"] = primary
 
 
-def add_sims(world: World, prefix: npt.NDArray[np.str_], owner: npt.ArrayLike, inst: npt.ArrayLike,
-             registered_us: npt.ArrayLike, outlet: npt.ArrayLike, staff: npt.ArrayLike,
-             device: npt.ArrayLike, role: npt.ArrayLike, stream: str,
-             gang: npt.ArrayLike | int = -1, ring: npt.ArrayLike | int = -1) -> npt.NDArray[np.int64]:
+def add_sims(
+    world: World,
+    prefix: npt.NDArray[np.str_],
+    owner: npt.ArrayLike,
+    inst: npt.ArrayLike,
+    registered_us: npt.ArrayLike,
+    outlet: npt.ArrayLike,
+    staff: npt.ArrayLike,
+    device: npt.ArrayLike,
+    role: npt.ArrayLike,
+    stream: str,
+    gang: npt.ArrayLike | int = -1,
+    ring: npt.ArrayLike | int = -1,
+) -> npt.NDArray[np.int64]:
     """Register SIM cards with fresh unique numbers; return their indices."""
     sims = world.entity("sims")
     n = len(prefix)
@@ -104,17 +121,19 @@ def add_sims(world: World, prefix: npt.NDArray[np.str_], owner: npt.ArrayLike, i
     )
 
 
-def _opening_desk(world: World, rng: np.random.Generator, inst: np.ndarray, district: np.ndarray,
-                  kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """An outlet of the institution (in the holder's district when there is one) and one of its staff."""
+def _opening_desk(
+    world: World, rng: np.random.Generator, inst: np.ndarray, district: np.ndarray, kind: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """An outlet of the institution, in the holder's district when possible, and one of its staff."""
     outlets = world.entity("outlets")
     staff = world.entity("staff")
     out_o = np.full(len(inst), -1, dtype=np.int32)
     for i in np.unique(inst):
         for d in np.unique(district[inst == i]):
             m = (inst == i) & (district == d)
-            cand = np.flatnonzero((outlets["inst"] == i) & (outlets["district"] == d)
-                                  & (outlets["kind"] == kind))
+            cand = np.flatnonzero(
+                (outlets["inst"] == i) & (outlets["district"] == d) & (outlets["kind"] == kind)
+            )
             if not len(cand):
                 cand = np.flatnonzero((outlets["inst"] == i) & (outlets["kind"] == kind))
             out_o[m] = cand[rng.integers(0, len(cand), m.sum())]
@@ -127,12 +146,24 @@ def _opening_desk(world: World, rng: np.random.Generator, inst: np.ndarray, dist
     return out_o, out_s
 
 
-def add_accounts(world: World, inst: npt.ArrayLike, klass: npt.ArrayLike, corporate: npt.ArrayLike,
-                 owner: npt.ArrayLike, owner_name: npt.ArrayLike, opened_us: npt.ArrayLike,
-                 outlet: npt.ArrayLike, staff: npt.ArrayLike, device: npt.ArrayLike,
-                 ip: npt.ArrayLike, role: npt.ArrayLike, stream: str,
-                 gang: npt.ArrayLike | int = -1, ring: npt.ArrayLike | int = -1,
-                 sold_us: npt.ArrayLike | int = -1) -> npt.NDArray[np.int64]:
+def add_accounts(
+    world: World,
+    inst: npt.ArrayLike,
+    klass: npt.ArrayLike,
+    corporate: npt.ArrayLike,
+    owner: npt.ArrayLike,
+    owner_name: npt.ArrayLike,
+    opened_us: npt.ArrayLike,
+    outlet: npt.ArrayLike,
+    staff: npt.ArrayLike,
+    device: npt.ArrayLike,
+    ip: npt.ArrayLike,
+    role: npt.ArrayLike,
+    stream: str,
+    gang: npt.ArrayLike | int = -1,
+    ring: npt.ArrayLike | int = -1,
+    sold_us: npt.ArrayLike | int = -1,
+) -> npt.NDArray[np.int64]:
     """Open accounts with fresh card numbers under each issuer's BIN; return their indices."""
     acc = world.entity("accounts")
     rng = world.rng(f"accounts:{stream}")
@@ -144,8 +175,12 @@ def add_accounts(world: World, inst: npt.ArrayLike, klass: npt.ArrayLike, corpor
         m = inst == i
         bins = np.array(INSTITUTIONS[i][3])
         length = int(insts["card_length"][i])
-        serial = affine_serials(int(m.sum()), 10 ** (length - 7),
-                                world.rng(f"card-serials:{i}"), offset=world.notes.get(f"cards:{i}", 0))
+        serial = affine_serials(
+            int(m.sum()),
+            10 ** (length - 7),
+            world.rng(f"card-serials:{i}"),
+            offset=world.notes.get(f"cards:{i}", 0),
+        )
         world.notes[f"cards:{i}"] = world.notes.get(f"cards:{i}", 0) + int(m.sum())
         number[m] = make_luhn_numbers(bins[rng.integers(0, len(bins), m.sum())], serial, length)
     p = world.entity("persons")
@@ -195,8 +230,21 @@ def make_personal_accounts(world: World) -> None:
     bank_inst = np.array([inst_index(world, b) for b in banks], dtype=np.int16)[bank]
     opened = world.start_us - rng.integers(1, cfg.accounts.history_days, len(owner)) * US_PER_DAY
     outlet, staff = _opening_desk(world, rng, bank_inst, p["district"][owner], "bank_branch")
-    first = add_accounts(world, bank_inst, 1, False, owner, p["name"][owner], opened, outlet, staff,
-                         -1, -1, ROLE["ordinary"], "class1")
+    first = add_accounts(
+        world,
+        bank_inst,
+        1,
+        False,
+        owner,
+        p["name"][owner],
+        opened,
+        outlet,
+        staff,
+        -1,
+        -1,
+        ROLE["ordinary"],
+        "class1",
+    )
     main = np.full(len(p), -1, dtype=np.int32)
     is_first = np.r_[True, owner[1:] != owner[:-1]]
     main[owner[is_first]] = first[is_first]
@@ -210,20 +258,46 @@ def _class2_and_payment(world: World, rng: np.random.Generator, holders: np.ndar
     banks = mix_keys(cfg.institutions.bank_mix)
     c2 = holders[rng.random(len(holders)) < cfg.accounts.class2_share]
     c2_inst = np.array([inst_index(world, b) for b in banks], dtype=np.int16)[
-        sample_mix(rng, cfg.institutions.bank_mix, len(c2))]
+        sample_mix(rng, cfg.institutions.bank_mix, len(c2))
+    ]
     online = rng.random(len(c2)) < cfg.accounts.online_opening_share
     opened = world.start_us - rng.integers(1, cfg.accounts.history_days // 2, len(c2)) * US_PER_DAY
     outlet, staff = _opening_desk(world, rng, c2_inst, p["district"][c2], "bank_branch")
-    add_accounts(world, c2_inst, 2, False, c2, p["name"][c2], opened,
-                 np.where(online, -1, outlet), np.where(online, -1, staff),
-                 np.where(online, p["device"][c2], -1), np.where(online, p["home_ip"][c2], -1),
-                 ROLE["ordinary"], "class2")
+    add_accounts(
+        world,
+        c2_inst,
+        2,
+        False,
+        c2,
+        p["name"][c2],
+        opened,
+        np.where(online, -1, outlet),
+        np.where(online, -1, staff),
+        np.where(online, p["device"][c2], -1),
+        np.where(online, p["home_ip"][c2], -1),
+        ROLE["ordinary"],
+        "class2",
+    )
     pay = holders[rng.random(len(holders)) < cfg.accounts.payment_account_share]
-    pay_inst = np.where(rng.random(len(pay)) < 0.55, inst_index(world, "ALIPAY"),
-                        inst_index(world, "TENPAY")).astype(np.int16)
+    pay_inst = np.where(
+        rng.random(len(pay)) < 0.55, inst_index(world, "ALIPAY"), inst_index(world, "TENPAY")
+    ).astype(np.int16)
     opened = world.start_us - rng.integers(1, cfg.accounts.history_days // 2, len(pay)) * US_PER_DAY
-    idx = add_accounts(world, pay_inst, 3, False, pay, p["name"][pay], opened, -1, -1,
-                       p["device"][pay], p["home_ip"][pay], ROLE["ordinary"], "payment")
+    idx = add_accounts(
+        world,
+        pay_inst,
+        3,
+        False,
+        pay,
+        p["name"][pay],
+        opened,
+        -1,
+        -1,
+        p["device"][pay],
+        p["home_ip"][pay],
+        ROLE["ordinary"],
+        "payment",
+    )
     wallet = np.full(len(p), -1, dtype=np.int32)
     wallet[pay] = idx
     p["wallet"] = wallet
@@ -235,19 +309,42 @@ def make_corporate_accounts(world: World) -> None:
     rng = world.rng("corporate")
     p = world.entity("persons")
     scale = cfg.world.persons / 10_000
-    owners_pool = np.flatnonzero(np.isin(p["occupation"], [OCCUPATIONS.index("merchant"),
-                                                           OCCUPATIONS.index("self_employed")]))
+    owners_pool = np.flatnonzero(
+        np.isin(
+            p["occupation"], [OCCUPATIONS.index("merchant"), OCCUPATIONS.index("self_employed")]
+        )
+    )
     banks = mix_keys(cfg.institutions.bank_mix)
-    for role, count in (("merchant", cfg.accounts.merchants_per_10k * scale),
-                        ("small_business", cfg.accounts.small_businesses_per_10k * scale),
-                        ("employer", cfg.accounts.employers_per_10k * scale),
-                        ("utility", cfg.accounts.utilities)):
+    for role, count in (
+        ("merchant", cfg.accounts.merchants_per_10k * scale),
+        ("small_business", cfg.accounts.small_businesses_per_10k * scale),
+        ("employer", cfg.accounts.employers_per_10k * scale),
+        ("utility", cfg.accounts.utilities),
+    ):
         n = max(1, round(count))
-        pool = owners_pool if role in ("merchant", "small_business") and len(owners_pool) else np.arange(len(p))
+        pool = (
+            owners_pool
+            if role in ("merchant", "small_business") and len(owners_pool)
+            else np.arange(len(p))
+        )
         owner = pool[rng.integers(0, len(pool), n)]
         inst = np.array([inst_index(world, b) for b in banks], dtype=np.int16)[
-            sample_mix(rng, cfg.institutions.bank_mix, n)]
+            sample_mix(rng, cfg.institutions.bank_mix, n)
+        ]
         opened = world.start_us - rng.integers(30, cfg.accounts.history_days, n) * US_PER_DAY
         outlet, staff = _opening_desk(world, rng, inst, p["district"][owner], "bank_branch")
-        add_accounts(world, inst, 1, True, owner, company_names(rng, p["district"][owner], role),
-                     opened, outlet, staff, -1, -1, ROLE[role], role)
+        add_accounts(
+            world,
+            inst,
+            1,
+            True,
+            owner,
+            company_names(rng, p["district"][owner], role),
+            opened,
+            outlet,
+            staff,
+            -1,
+            -1,
+            ROLE[role],
+            role,
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,9 +40,18 @@ class WorldConfig:
     district_mix: dict[str, float] = doc(
         "Share of residents per district (six-digit administrative code).",
         {
-            "450102": 0.12, "450103": 0.14, "450105": 0.12, "450107": 0.15, "450108": 0.08,
-            "450109": 0.05, "450110": 0.09, "450123": 0.04, "450124": 0.04, "450125": 0.04,
-            "450126": 0.07, "450181": 0.06,
+            "450102": 0.12,
+            "450103": 0.14,
+            "450105": 0.12,
+            "450107": 0.15,
+            "450108": 0.08,
+            "450109": 0.05,
+            "450110": 0.09,
+            "450123": 0.04,
+            "450124": 0.04,
+            "450125": 0.04,
+            "450126": 0.07,
+            "450181": 0.06,
         },
     )
 
@@ -53,9 +63,17 @@ class PopulationConfig:
     occupation_mix: dict[str, float] = doc(
         "Share of residents per occupation.",
         {
-            "employee": 0.30, "worker": 0.14, "farmer": 0.08, "civil_servant": 0.04,
-            "self_employed": 0.07, "merchant": 0.02, "student": 0.13, "retired": 0.16,
-            "unemployed": 0.04, "delivery_rider": 0.015, "call_centre_agent": 0.005,
+            "employee": 0.30,
+            "worker": 0.14,
+            "farmer": 0.08,
+            "civil_servant": 0.04,
+            "self_employed": 0.07,
+            "merchant": 0.02,
+            "student": 0.13,
+            "retired": 0.16,
+            "unemployed": 0.04,
+            "delivery_rider": 0.015,
+            "call_centre_agent": 0.005,
         },
     )
     working_age: list[int] = doc("Age range [min, max] of working occupations.", [22, 60])
@@ -72,8 +90,17 @@ class InstitutionsConfig:
     staff_per_outlet: int = doc("Members of staff who open accounts or cards at each outlet.", 4)
     bank_mix: dict[str, float] = doc(
         "Share of personal accounts per bank.",
-        {"ICBC": 0.2, "ABC": 0.15, "BOC": 0.1, "CCB": 0.17, "BOCOM": 0.06, "PSBC": 0.1,
-         "CMB": 0.07, "GXRCU": 0.1, "BGB": 0.05},
+        {
+            "ICBC": 0.2,
+            "ABC": 0.15,
+            "BOC": 0.1,
+            "CCB": 0.17,
+            "BOCOM": 0.06,
+            "PSBC": 0.1,
+            "CMB": 0.07,
+            "GXRCU": 0.1,
+            "BGB": 0.05,
+        },
     )
     operator_mix: dict[str, float] = doc(
         "Share of SIM cards per operator.", {"CMCC": 0.6, "CUCC": 0.2, "CTCC": 0.2}
@@ -92,7 +119,9 @@ class AccountsConfig:
     payment_account_share: float = doc("Share of adults with a payment-firm account.", 0.85)
     online_opening_share: float = doc("Share of Class II/III accounts opened online.", 0.8)
     minor_account_share: float = doc("Share of under-18s with a bank account.", 0.3)
-    merchants_per_10k: float = doc("Merchants with a corporate account, per 10,000 residents.", 40.0)
+    merchants_per_10k: float = doc(
+        "Merchants with a corporate account, per 10,000 residents.", 40.0
+    )
     small_businesses_per_10k: float = doc(
         "Small businesses that move money through quickly, per 10,000 residents.", 15.0
     )
@@ -110,7 +139,7 @@ class AccountsConfig:
 
 @dataclass
 class OrdinaryConfig:
-    """Ordinary life: payments, salaries, bills, calls, logins; with the confounders detectors must not mistake for fraud."""
+    """Ordinary life: payments, bills, calls, logins; with confounders that look like fraud."""
 
     shopping_per_person_day: float = doc("Merchant payments per adult per day.", 0.35)
     p2p_per_person_day: float = doc("Transfers between acquaintances per adult per day.", 0.08)
@@ -208,9 +237,16 @@ class FraudConfig:
     type_mix: dict[str, float] = doc(
         "Share of episodes per fraud type (domain.md's statistics).",
         {
-            "order_brushing": 0.33, "fake_investment": 0.12, "fake_loan": 0.09,
-            "fake_customer_service": 0.1, "impersonate_police": 0.06, "fake_credit_repair": 0.05,
-            "fake_shopping": 0.05, "impersonate_boss": 0.04, "game_trade": 0.02, "romance": 0.02,
+            "order_brushing": 0.33,
+            "fake_investment": 0.12,
+            "fake_loan": 0.09,
+            "fake_customer_service": 0.1,
+            "impersonate_police": 0.06,
+            "fake_credit_repair": 0.05,
+            "fake_shopping": 0.05,
+            "impersonate_boss": 0.04,
+            "game_trade": 0.02,
+            "romance": 0.02,
             "other": 0.12,
         },
     )
@@ -295,7 +331,9 @@ class SimConfig:
     preset: str = doc("Name of the preset this configuration started from.", "demo")
     world: WorldConfig = field(default_factory=WorldConfig, metadata={"doc": "Size and period."})
     population: PopulationConfig = field(default_factory=PopulationConfig, metadata={"doc": ""})
-    institutions: InstitutionsConfig = field(default_factory=InstitutionsConfig, metadata={"doc": ""})
+    institutions: InstitutionsConfig = field(
+        default_factory=InstitutionsConfig, metadata={"doc": ""}
+    )
     accounts: AccountsConfig = field(default_factory=AccountsConfig, metadata={"doc": ""})
     ordinary: OrdinaryConfig = field(default_factory=OrdinaryConfig, metadata={"doc": ""})
     market: MarketConfig = field(default_factory=MarketConfig, metadata={"doc": ""})
@@ -338,6 +376,8 @@ def _coerce(f: dataclasses.Field[Any], value: Any, path: str, origin: str) -> An
         for name, sub in value.items():
             if name not in default:
                 raise ConfigError(f"{origin}: unknown key '{path}.{name}'")
+            if not isinstance(sub, dict):
+                raise ConfigError(f"{origin}: '{path}.{name}' must be a table")
             base = dataclasses.asdict(default[name])
             out[name] = _build(FraudTypeConfig, {**base, **sub}, f"{path}.{name}", origin)
         return out
@@ -351,6 +391,8 @@ def _coerce(f: dataclasses.Field[Any], value: Any, path: str, origin: str) -> An
         return list(value)
     if isinstance(default, bool) != isinstance(value, bool):
         raise ConfigError(f"{origin}: '{path}' must be {type(default).__name__}")
+    if isinstance(default, str) and isinstance(value, dt.date):
+        value = value.isoformat()  # an unquoted TOML date
     if isinstance(default, float) and isinstance(value, int):
         value = float(value)
     if type(value) is not type(default):
@@ -371,10 +413,52 @@ def validate(cfg: SimConfig, origin: str = "config") -> SimConfig:
         raise ConfigError(f"{origin}: 'world.days' must be >= 1 and 'world.persons' >= 100")
     if cfg.preset not in PRESETS:
         raise ConfigError(f"{origin}: 'preset' {cfg.preset!r} does not exist; use one of {PRESETS}")
-    for name in cfg.fraud.type_mix:
-        if name not in cfg.fraud.types:
-            raise ConfigError(f"{origin}: 'fraud.type_mix.{name}' is not a known fraud type")
+    for path, allowed in _mix_vocabularies().items():
+        section, key = path.split(".")
+        for name in getattr(getattr(cfg, section), key):
+            if not allowed(name):
+                raise ConfigError(f"{origin}: '{path}.{name}' is not a known key of this mix")
+    for path in ("population.working_age", "population.student_age", "population.retired_age"):
+        lo, hi = getattr(cfg.population, path.split(".")[1])
+        if lo > hi:
+            raise ConfigError(f"{origin}: '{path}' must be [min, max] with min <= max")
+    if not 1 <= cfg.ordinary.salary_day <= 28:
+        raise ConfigError(f"{origin}: 'ordinary.salary_day' must be a day from 1 to 28")
     return cfg
+
+
+def _mix_vocabularies() -> dict[str, Callable[[str], bool]]:
+    """What keys each mix may have; a mistyped key would otherwise silently drop a share."""
+    from fraudlink.model import enums
+
+    def one_of(names: Iterable[str]) -> Callable[[str], bool]:
+        allowed = set(names)
+        return lambda k: k in allowed
+
+    def count(k: str) -> bool:
+        return k.isdigit() and int(k) >= 1
+
+    banks = ("ICBC", "ABC", "BOC", "CCB", "BOCOM", "PSBC", "CMB", "GXRCU", "BGB")
+    return {
+        "world.district_mix": lambda k: len(k) == 6 and k.isdigit() and "11" <= k[:2] <= "82",
+        "population.occupation_mix": one_of(enums.OCCUPATIONS),
+        "institutions.bank_mix": one_of(banks),
+        "institutions.operator_mix": one_of(("CMCC", "CUCC", "CTCC")),
+        "accounts.banks_per_person_mix": lambda k: count(k) and int(k) <= len(banks),
+        "accounts.sims_per_person_mix": count,
+        "market.kits_per_seller_mix": count,
+        "market.seller_occupation_mix": one_of(enums.OCCUPATIONS),
+        "fraud.type_mix": one_of(enums.FRAUD_TYPES),
+        "fraud.contact_mix": one_of(enums.CONTACT_CHANNELS),
+        "fraud.victim_age_mix": _age_band,
+        "laundering.cash_out_mix": one_of(("atm_cash_out", "pos", "crypto", "goods")),
+        "reports.delay_mix": one_of(("same_day", "days_1_3", "days_4_14")),
+    }
+
+
+def _age_band(key: str) -> bool:
+    lo, _, hi = key.partition("-")
+    return lo.isdigit() and hi.isdigit() and 16 <= int(lo) <= int(hi) <= 120
 
 
 def _check_node(node: Any, where: str, origin: str) -> None:
@@ -383,7 +467,11 @@ def _check_node(node: Any, where: str, origin: str) -> None:
         path = f"{where}.{f.name}" if where else f.name
         if dataclasses.is_dataclass(value):
             _check_node(value, path, origin)
-        elif isinstance(value, dict) and value and dataclasses.is_dataclass(next(iter(value.values()))):
+        elif (
+            isinstance(value, dict)
+            and value
+            and dataclasses.is_dataclass(next(iter(value.values())))
+        ):
             for k, sub in value.items():
                 _check_node(sub, f"{path}.{k}", origin)
         elif isinstance(value, dict):
@@ -393,7 +481,7 @@ def _check_node(node: Any, where: str, origin: str) -> None:
                 raise ConfigError(f"{origin}: '{path}' must be non-negative whole numbers")
         elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(f"{origin}: '{path}' must not be negative (got {value})")
-        if path.endswith("_share") and isinstance(value, float) and value > 1:
+        if "share" in f.name and isinstance(value, float) and value > 1:
             raise ConfigError(f"{origin}: '{path}' is a share and must be at most 1 (got {value})")
 
 
@@ -432,7 +520,10 @@ def load_config(preset: str = "demo", path: Path | None = None) -> SimConfig:
             text = Path(path).read_text("utf-8")
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-        data = _merge(data, _read_toml(text, origin))
+        user = _read_toml(text, origin)
+        if "preset" in user:
+            raise ConfigError(f"{origin}: 'preset' cannot be set in a config file; use --preset")
+        data = _merge(data, user)
     data["preset"] = preset
     return validate(_build(SimConfig, data, "", origin), origin)
 

@@ -11,10 +11,18 @@ from fraudlink.simulate.world import World
 
 # (model, type allocation code) of common handsets and of multi-SIM gateways.
 PHONE_MODELS = (
-    ("HUAWEI Mate 60", "86718406"), ("HUAWEI nova 12", "86089305"), ("Xiaomi 14", "86297806"),
-    ("Redmi Note 13", "86844205"), ("OPPO Reno11", "86591707"), ("vivo X100", "86137907"),
-    ("iPhone 15", "35386311"), ("iPhone 13", "35407115"), ("HONOR 90", "86880006"),
-    ("OnePlus 12", "86298606"), ("realme GT5", "86753206"), ("Lenovo PC", "35925406"),
+    ("HUAWEI Mate 60", "86718406"),
+    ("HUAWEI nova 12", "86089305"),
+    ("Xiaomi 14", "86297806"),
+    ("Redmi Note 13", "86844205"),
+    ("OPPO Reno11", "86591707"),
+    ("vivo X100", "86137907"),
+    ("iPhone 15", "35386311"),
+    ("iPhone 13", "35407115"),
+    ("HONOR 90", "86880006"),
+    ("OnePlus 12", "86298606"),
+    ("realme GT5", "86753206"),
+    ("Lenovo PC", "35925406"),
 )
 GATEWAY_MODELS = (("GoIP-32", "86275204"), ("SK-16 Gateway", "86901503"), ("Redmi 9A", "86652904"))
 
@@ -22,8 +30,9 @@ DEVICE_CODE = {k: i for i, k in enumerate(DEVICE_KINDS)}
 IP_CODE = {k: i for i, k in enumerate(IP_KINDS)}
 
 
-def add_devices(world: World, n: int, kind: str, first_seen_us: npt.NDArray[np.int64],
-                stream: str) -> npt.NDArray[np.int64]:
+def add_devices(
+    world: World, n: int, kind: str, first_seen_us: npt.NDArray[np.int64], stream: str
+) -> npt.NDArray[np.int64]:
     """Create n devices of one kind (phone, sim_box, pc); return their indices."""
     rng = world.rng(f"devices:{stream}")
     devices = world.entity("devices")
@@ -32,7 +41,11 @@ def add_devices(world: World, n: int, kind: str, first_seen_us: npt.NDArray[np.i
     tac = np.array([m[1] for m in models])[pick]
     offset = len(devices)
     # One affine sequence per call; the offset keeps serials of different calls apart per TAC.
-    serial = affine_serials(n, 10**6, world.rng("imei-serials"), offset=offset) if n else np.zeros(0, np.int64)
+    serial = (
+        affine_serials(n, 10**6, world.rng("imei-serials"), offset=offset)
+        if n
+        else np.zeros(0, np.int64)
+    )
     imei = make_luhn_numbers(tac, serial, 15) if n else np.zeros(0, "U15")
     return devices.add(
         imei=imei,
@@ -42,12 +55,17 @@ def add_devices(world: World, n: int, kind: str, first_seen_us: npt.NDArray[np.i
     )
 
 
-def add_ips(world: World, n: int, kind: str, district: npt.NDArray[np.str_] | None,
-            stream: str) -> npt.NDArray[np.int64]:
+def add_ips(
+    world: World, n: int, kind: str, district: npt.NDArray[np.str_] | None, stream: str
+) -> npt.NDArray[np.int64]:
     """Create n IP addresses of one allocation kind; return their indices."""
     ips = world.entity("ips")
-    base = {"mobile_nat": 0x6F000000, "broadband": 0x71000000,
-            "datacenter": 0x2F000000, "overseas_proxy": 0x67000000}[kind]
+    base = {
+        "mobile_nat": 0x6F000000,
+        "broadband": 0x71000000,
+        "datacenter": 0x2F000000,
+        "overseas_proxy": 0x67000000,
+    }[kind]
     host = affine_serials(n, 2**24, world.rng(f"ips:{stream}"))
     return ips.add(
         ip=make_ipv4(base + host) if n else np.zeros(0, "U15"),

@@ -28,8 +28,10 @@ def toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        items = (f"{k if _BARE_KEY.match(k) else toml_value(k)} = {toml_value(v)}"
-                 for k, v in value.items())
+        items = (
+            f"{k if _BARE_KEY.match(k) else toml_value(k)} = {toml_value(v)}"
+            for k, v in value.items()
+        )
         return "{ " + ", ".join(items) + " }"
     return repr(value)
 
@@ -70,23 +72,29 @@ def _field_rows(node: Any, others: dict[str, Any]) -> list[str]:
     return rows
 
 
-def _subtables_section(path: str, doc: str, demo: dict[str, Any], others: dict[str, Any]) -> list[str]:
+def _subtables_section(
+    path: str, doc: str, demo: dict[str, Any], others: dict[str, Any]
+) -> list[str]:
     """A table of named sub-tables: its keys once, then every name's values in one table."""
     sample = next(iter(demo.values()))
     fields = dataclasses.fields(sample)
     lines = [f"### [{path}.<name>]", "", f"{section_doc(type(sample))} {doc}".strip(), ""]
     lines += ["| key | type | meaning |", "|---|---|---|"]
-    lines += [_row([f"`{f.name}`", type_name(getattr(sample, f.name)), f.metadata["doc"]])
-              for f in fields]
-    lines += ["", "Defaults (demo) per name, with a preset's value in brackets where it differs:", ""]
+    lines += [
+        _row([f"`{f.name}`", type_name(getattr(sample, f.name)), f.metadata["doc"]]) for f in fields
+    ]
+    lines += ["", "Defaults (demo) per name, with a preset's value in brackets where it differs:"]
+    lines += [""]
     lines += [_row(["name", *(f"`{f.name}`" for f in fields)]), "|---" * (len(fields) + 1) + "|"]
     for name, sub in demo.items():
         cells = [f"`{name}`"]
         for f in fields:
             value = getattr(sub, f.name)
             alt = [(p, getattr(others[p][name], f.name)) for p in _OTHERS]
-            cells.append(toml_value(value) + "".join(
-                f" ({p}: {toml_value(v)})" for p, v in alt if v != value))
+            cells.append(
+                toml_value(value)
+                + "".join(f" ({p}: {toml_value(v)})" for p, v in alt if v != value)
+            )
         lines.append(_row(cells))
     return [*lines, ""]
 

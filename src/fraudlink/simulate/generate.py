@@ -1,4 +1,4 @@
-"""The simulator's pipeline: build the city's entities, its crime and its ordinary life, then write."""
+"""The simulator's pipeline: the city's entities, its crime and its ordinary life, then writing."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ def build_world(cfg: SimConfig, seed: int, progress: Progress | None = None) -> 
     return world
 
 
-def simulate(cfg: SimConfig, seed: int, out: Path, progress: Progress | None = None) -> dict[str, int]:
+def simulate(
+    cfg: SimConfig, seed: int, out: Path, progress: Progress | None = None
+) -> dict[str, int]:
     """Simulate the city and write its feeds and truth under `out`; return row counts per table."""
     world = build_world(cfg, seed, progress)
     return write_world(world, Path(out), progress)

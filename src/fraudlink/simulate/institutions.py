@@ -42,7 +42,8 @@ def make_institutions(world: World) -> None:
     from fraudlink.model.identifiers.phone import PREFIXES_BY_OPERATOR
 
     prefixes = [
-        ",".join(p) if p else ",".join(PREFIXES_BY_OPERATOR.get(i, ())) for i, _, _, p, _ in INSTITUTIONS
+        ",".join(p) if p else ",".join(PREFIXES_BY_OPERATOR.get(i, ()))
+        for i, _, _, p, _ in INSTITUTIONS
     ]
     world.entity("institutions").add(
         inst_id=np.array([i[0] for i in INSTITUTIONS]),
@@ -54,7 +55,7 @@ def make_institutions(world: World) -> None:
 
 
 def make_outlets_and_staff(world: World) -> None:
-    """Bank branches and telecom shops spread over districts, each with its account-opening staff."""
+    """Bank branches and telecom shops over the districts, each with its account-opening staff."""
     cfg = world.cfg
     rng = world.rng("outlets")
     scale = cfg.world.persons / 10_000
@@ -67,24 +68,35 @@ def make_outlets_and_staff(world: World) -> None:
         insts = mix_keys(mix)
         # Every institution gets a branch or shop in every district, and more where people are.
         n_extra = max(0, round(per_10k * scale) - len(insts) * len(districts))
-        inst_names = np.concatenate([np.repeat(insts, len(districts)),
-                                     np.array(insts)[sample_mix(rng, mix, n_extra)]])
-        dist = np.concatenate([np.tile(districts, len(insts)),
-                               districts[sample_mix(rng, cfg.world.district_mix, n_extra)]])
+        inst_names = np.concatenate(
+            [np.repeat(insts, len(districts)), np.array(insts)[sample_mix(rng, mix, n_extra)]]
+        )
+        dist = np.concatenate(
+            [
+                np.tile(districts, len(insts)),
+                districts[sample_mix(rng, cfg.world.district_mix, n_extra)],
+            ]
+        )
         rows["inst"].append(np.array([inst_index(world, i) for i in inst_names], dtype=np.int16))
         rows["kind"].append(np.full(len(inst_names), kind))
         rows["district"].append(dist)
     inst = np.concatenate(rows["inst"])
-    kind = np.concatenate(rows["kind"])
+    kinds = np.concatenate(rows["kind"])
     district = np.concatenate(rows["district"])
     n = len(inst)
     inst_ids = world.entity("institutions")["inst_id"][inst]
-    outlet_id = np.char.add(np.char.add(inst_ids, "-"), np.char.zfill(np.arange(1, n + 1).astype(str), 5))
+    outlet_id = np.char.add(
+        np.char.add(inst_ids, "-"), np.char.zfill(np.arange(1, n + 1).astype(str), 5)
+    )
     dname = np.array([DISTRICT_NAMES.get(d, d) for d in district])
-    suffix = np.where(kind == "bank_branch", "支行", "营业厅")
-    inst_names = world.entity("institutions")["name"][inst]
-    name = np.char.add(np.char.add(inst_names, dname), np.char.add(np.arange(1, n + 1).astype(str), suffix))
-    world.entity("outlets").add(outlet_id=outlet_id, inst=inst, kind=kind, district=district, name=name)
+    suffix = np.where(kinds == "bank_branch", "支行", "营业厅")
+    inst_label = world.entity("institutions")["name"][inst]
+    name = np.char.add(
+        np.char.add(inst_label, dname), np.char.add(np.arange(1, n + 1).astype(str), suffix)
+    )
+    world.entity("outlets").add(
+        outlet_id=outlet_id, inst=inst, kind=kinds, district=district, name=name
+    )
     _make_staff(world, rng)
 
 
@@ -97,8 +109,12 @@ def _make_staff(world: World, rng: np.random.Generator) -> None:
     person = rng.choice(employees, size=min(n, len(employees)), replace=False)
     outlet = np.repeat(np.arange(len(outlets)), k)[: len(person)]
     staff_id = np.char.add("S", np.char.zfill(np.arange(1, len(person) + 1).astype(str), 6))
-    world.entity("staff").add(staff_id=staff_id, outlet=outlet.astype(np.int32),
-                              person=person.astype(np.int32), insider_ring=np.full(len(person), -1, np.int32))
+    world.entity("staff").add(
+        staff_id=staff_id,
+        outlet=outlet.astype(np.int32),
+        person=person.astype(np.int32),
+        insider_ring=np.full(len(person), -1, np.int32),
+    )
 
 
 def make_terminals(world: World) -> None:
@@ -107,15 +123,22 @@ def make_terminals(world: World) -> None:
     rng = world.rng("terminals")
     districts = np.array(mix_keys(cfg.world.district_mix))
     scale = cfg.world.persons / 10_000
-    rows: list[tuple[str, str, int]] = [("ATM", "atm", max(2, round(6 * scale))),
-                                        ("POS", "pos", max(4, round(30 * scale))),
-                                        ("OTC", "otc", max(2, round(0.5 * scale)))]
+    rows: list[tuple[str, str, int]] = [
+        ("ATM", "atm", max(2, round(6 * scale))),
+        ("POS", "pos", max(4, round(30 * scale))),
+        ("OTC", "otc", max(2, round(0.5 * scale))),
+    ]
     ids, kinds, dists = [], [], []
     for tag, kind, n in rows:
         d = districts[sample_mix(rng, cfg.world.district_mix, n)]
-        ids.append(np.char.add(np.char.add(np.char.add(tag + "-", d), "-"),
-                               np.char.zfill(np.arange(1, n + 1).astype(str), 5)))
+        ids.append(
+            np.char.add(
+                np.char.add(np.char.add(tag + "-", d), "-"),
+                np.char.zfill(np.arange(1, n + 1).astype(str), 5),
+            )
+        )
         kinds.append(np.full(n, kind))
         dists.append(d)
-    world.entity("terminals").add(terminal_id=np.concatenate(ids), kind=np.concatenate(kinds),
-                                  district=np.concatenate(dists))
+    world.entity("terminals").add(
+        terminal_id=np.concatenate(ids), kind=np.concatenate(kinds), district=np.concatenate(dists)
+    )

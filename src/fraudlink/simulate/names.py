@@ -16,17 +16,34 @@ GIVEN = (
 )
 
 DISTRICT_NAMES = {
-    "450102": "兴宁区", "450103": "青秀区", "450105": "江南区", "450107": "西乡塘区",
-    "450108": "良庆区", "450109": "邕宁区", "450110": "武鸣区", "450123": "隆安县",
-    "450124": "马山县", "450125": "上林县", "450126": "宾阳县", "450181": "横州市",
+    "450102": "兴宁区",
+    "450103": "青秀区",
+    "450105": "江南区",
+    "450107": "西乡塘区",
+    "450108": "良庆区",
+    "450109": "邕宁区",
+    "450110": "武鸣区",
+    "450123": "隆安县",
+    "450124": "马山县",
+    "450125": "上林县",
+    "450126": "宾阳县",
+    "450181": "横州市",
 }
 
 # District centres (lat, lon), roughly where each lies around Nanning.
 DISTRICT_CENTRES = {
-    "450102": (22.86, 108.38), "450103": (22.81, 108.40), "450105": (22.78, 108.27),
-    "450107": (22.85, 108.25), "450108": (22.70, 108.40), "450109": (22.76, 108.49),
-    "450110": (23.16, 108.27), "450123": (23.17, 107.69), "450124": (23.71, 108.18),
-    "450125": (23.43, 108.60), "450126": (23.22, 108.81), "450181": (22.68, 109.26),
+    "450102": (22.86, 108.38),
+    "450103": (22.81, 108.40),
+    "450105": (22.78, 108.27),
+    "450107": (22.85, 108.25),
+    "450108": (22.70, 108.40),
+    "450109": (22.76, 108.49),
+    "450110": (23.16, 108.27),
+    "450123": (23.17, 107.69),
+    "450124": (23.71, 108.18),
+    "450125": (23.43, 108.60),
+    "450126": (23.22, 108.81),
+    "450181": (22.68, 109.26),
 }
 
 
@@ -41,14 +58,24 @@ def person_names(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
     return np.char.add(np.char.add(s, g1), g2)
 
 
-def company_names(rng: np.random.Generator, district: npt.NDArray[np.str_], kind: str,
-                  ) -> npt.NDArray[np.str_]:
+def company_names(
+    rng: np.random.Generator,
+    district: npt.NDArray[np.str_],
+    kind: str,
+) -> npt.NDArray[np.str_]:
     """Company names such as 南宁市青秀区鑫华商贸有限公司."""
     n = len(district)
-    trade = {"merchant": "商贸", "small_business": "贸易", "employer": "科技", "utility": "公用事业"}
+    trade = {
+        "merchant": "商贸",
+        "small_business": "贸易",
+        "employer": "科技",
+        "utility": "公用事业",
+    }
     given = np.array(list(GIVEN))
     a = given[rng.integers(0, len(given), n)]
     b = given[rng.integers(0, len(given), n)]
     dname = np.array([DISTRICT_NAMES.get(d, "") for d in district])
-    return np.char.add(np.char.add(np.char.add("南宁市", dname), np.char.add(a, b)),
-                       trade.get(kind, "商贸") + "有限公司")
+    return np.char.add(
+        np.char.add(np.char.add("南宁市", dname), np.char.add(a, b)),
+        trade.get(kind, "商贸") + "有限公司",
+    )

@@ -1,4 +1,4 @@
-"""Writing the world: feeds to `DIR/feeds/`, truth to `DIR/truth/`, as Parquet with the model's schemas.
+"""Writing the world: feeds to `DIR/feeds/`, truth to `DIR/truth/`, as Parquet by the model's schemas.
 
 Entities and events live in memory as integer-indexed columns; strings are made here, by
 taking from the entity's identifier column, so the hot event tables never hold Python strings.
@@ -81,13 +81,18 @@ def _write(table: Table, columns: Columns, path: Path) -> int:
             raise ValueError(f"{table.name}.{col.name}: {len(arr)} rows, expected {n}")
     pa_table = pa.Table.from_arrays(arrays, schema=table.arrow_schema)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa_table, path, compression="zstd", row_group_size=ROW_GROUP,
-                   write_statistics=True)
+    pq.write_table(
+        pa_table, path, compression="zstd", row_group_size=ROW_GROUP, write_statistics=True
+    )
     return pa_table.num_rows
 
 
-def write_world(world: World, out: Path, progress: Callable[[str], None] | None = None,
-                builders: dict[str, Callable[[Resolver], Columns]] | None = None) -> dict[str, int]:
+def write_world(
+    world: World,
+    out: Path,
+    progress: Callable[[str], None] | None = None,
+    builders: dict[str, Callable[[Resolver], Columns]] | None = None,
+) -> dict[str, int]:
     """Write every feed and truth table; return row counts by table name."""
     from fraudlink.simulate.output_tables import BUILDERS
 
@@ -112,5 +117,15 @@ def role_codes(vocab: tuple[str, ...]) -> dict[str, int]:
     return {r: i for i, r in enumerate(vocab)}
 
 
-__all__ = ["US_PER_DAY", "Resolver", "code", "date32", "enums", "nullable_str", "ref", "role_codes",
-           "ts", "write_world"]
+__all__ = [
+    "US_PER_DAY",
+    "Resolver",
+    "code",
+    "date32",
+    "enums",
+    "nullable_str",
+    "ref",
+    "role_codes",
+    "ts",
+    "write_world",
+]

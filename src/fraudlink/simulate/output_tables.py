@@ -19,28 +19,45 @@ NO_TIME = -(2**62)
 
 def persons(r: Resolver) -> Columns:
     p = r.e("persons")
-    return {"idno": r.s("persons", "idno"), "name": r.s("persons", "name"), "sex": p["sex"],
-            "birth_date": date32(p["birth_days"]), "district": p["district"],
-            "occupation": code(enums.OCCUPATIONS, p["occupation"])}
+    return {
+        "idno": r.s("persons", "idno"),
+        "name": r.s("persons", "name"),
+        "sex": p["sex"],
+        "birth_date": date32(p["birth_days"]),
+        "district": p["district"],
+        "occupation": code(enums.OCCUPATIONS, p["occupation"]),
+    }
 
 
 def institutions(r: Resolver) -> Columns:
     i = r.e("institutions")
-    return {"inst_id": i["inst_id"], "name": i["name"], "kind": i["kind"],
-            "prefixes": nullable_str(i["prefixes"])}
+    return {
+        "inst_id": i["inst_id"],
+        "name": i["name"],
+        "kind": i["kind"],
+        "prefixes": nullable_str(i["prefixes"]),
+    }
 
 
 def outlets(r: Resolver) -> Columns:
     o = r.e("outlets")
-    return {"outlet_id": o["outlet_id"], "inst_id": ref(r.s("institutions", "inst_id"), o["inst"]),
-            "kind": o["kind"], "district": o["district"], "name": o["name"]}
+    return {
+        "outlet_id": o["outlet_id"],
+        "inst_id": ref(r.s("institutions", "inst_id"), o["inst"]),
+        "kind": o["kind"],
+        "district": o["district"],
+        "name": o["name"],
+    }
 
 
 def staff(r: Resolver) -> Columns:
     s = r.e("staff")
-    return {"staff_id": s["staff_id"], "outlet_id": ref(r.s("outlets", "outlet_id"), s["outlet"]),
-            "idno": ref(r.s("persons", "idno"), s["person"]),
-            "name": ref(r.s("persons", "name"), s["person"])}
+    return {
+        "staff_id": s["staff_id"],
+        "outlet_id": ref(r.s("outlets", "outlet_id"), s["outlet"]),
+        "idno": ref(r.s("persons", "idno"), s["person"]),
+        "name": ref(r.s("persons", "name"), s["person"]),
+    }
 
 
 def bank_accounts(r: Resolver) -> Columns:
@@ -76,18 +93,29 @@ def sim_cards(r: Resolver) -> Columns:
 
 def devices(r: Resolver) -> Columns:
     d = r.e("devices")
-    return {"imei": r.s("devices", "imei"), "model": d["model"], "first_seen": ts(d["first_seen_us"])}
+    return {
+        "imei": r.s("devices", "imei"),
+        "model": d["model"],
+        "first_seen": ts(d["first_seen_us"]),
+    }
 
 
 def ip_addresses(r: Resolver) -> Columns:
     i = r.e("ips")
-    return {"ip": r.s("ips", "ip"), "kind": code(enums.IP_KINDS, i["kind"]),
-            "district": nullable_str(i["district"])}
+    return {
+        "ip": r.s("ips", "ip"),
+        "kind": code(enums.IP_KINDS, i["kind"]),
+        "district": nullable_str(i["district"]),
+    }
 
 
 def urls(r: Resolver) -> Columns:
     u = r.e("urls")
-    return {"url": u["url"], "domain": u["domain"], "domain_registered_at": ts(u["domain_registered_us"])}
+    return {
+        "url": u["url"],
+        "domain": u["domain"],
+        "domain_registered_at": ts(u["domain_registered_us"]),
+    }
 
 
 def apps(r: Resolver) -> Columns:
@@ -114,11 +142,19 @@ def transactions(r: Resolver) -> Columns:
     return {
         "txn_id": np.arange(1, n + 1, dtype=np.int64),
         "time": ts(t["time"]) if n else pa.array([], pa.timestamp("us", tz="UTC")),
-        "from_account": ref(r.s("accounts", "number"), t["from_acc"]) if n else pa.array([], pa.string()),
-        "to_account": ref(r.s("accounts", "number"), t["to_acc"]) if n else pa.array([], pa.string()),
+        "from_account": ref(r.s("accounts", "number"), t["from_acc"])
+        if n
+        else pa.array([], pa.string()),
+        "to_account": ref(r.s("accounts", "number"), t["to_acc"])
+        if n
+        else pa.array([], pa.string()),
         "amount_fen": t.get("amount", np.zeros(0, np.int64)),
-        "channel": code(enums.TRANSACTION_CHANNELS, t["channel"]) if n else pa.array([], pa.string()),
-        "terminal": ref(r.s("terminals", "terminal_id"), t["terminal"]) if n else pa.array([], pa.string()),
+        "channel": code(enums.TRANSACTION_CHANNELS, t["channel"])
+        if n
+        else pa.array([], pa.string()),
+        "terminal": ref(r.s("terminals", "terminal_id"), t["terminal"])
+        if n
+        else pa.array([], pa.string()),
     }
 
 
@@ -168,21 +204,29 @@ def web_events(r: Resolver) -> Columns:
 
 def _given(table: Table, cols: Any) -> Columns:
     """A small table the generators built with the feed's own columns (times in microseconds)."""
-    order = np.argsort(cols[table.time_column], kind="stable") if table.time_column and len(cols) \
+    order = (
+        np.argsort(cols[table.time_column], kind="stable")
+        if table.time_column and len(cols)
         else np.arange(len(cols))
+    )
     out: Columns = {}
     for c in table.columns:
         v = np.asarray(cols[c.name])[order] if len(cols) else np.zeros(0, dtype=object)
         if c.type == "timestamp":
-            out[c.name] = ts(v.astype(np.int64) if len(v) else np.zeros(0, np.int64),
-                             null_below=NO_TIME + 1 if not c.required else None)
+            out[c.name] = ts(
+                v.astype(np.int64) if len(v) else np.zeros(0, np.int64),
+                null_below=NO_TIME + 1 if not c.required else None,
+            )
         elif c.type == "string" and not c.required:
             out[c.name] = nullable_str(v.astype(str)) if len(v) else pa.array([], pa.string())
         elif c.type == "string":
             out[c.name] = pa.array(v.astype(str) if len(v) else [], pa.string())
         elif c.type.startswith("int") and not c.required:
-            out[c.name] = pa.array(v.astype(np.int64), mask=v < 0).cast(c.arrow_type) if len(v) \
+            out[c.name] = (
+                pa.array(v.astype(np.int64), mask=v < 0).cast(c.arrow_type)
+                if len(v)
                 else pa.array([], c.arrow_type)
+            )
         else:
             out[c.name] = pa.array(v if len(v) else [], c.arrow_type)
     return out
@@ -198,8 +242,11 @@ def given_truth(name: str, remap: dict[str, str] | None = None) -> Callable[[Res
 
     def build(r: Resolver) -> Columns:
         cols = r.w.truth_table(name)
-        data = {k: cols[k] for k in cols.cols} if len(cols) else {c: np.zeros(0, np.int64)
-                                                               for c in TRUTH[name].column_names}
+        data = (
+            {k: cols[k] for k in cols.cols}
+            if len(cols)
+            else {c: np.zeros(0, np.int64) for c in TRUTH[name].column_names}
+        )
         for final, provisional in (remap or {}).items():
             if provisional in data:
                 pid = data.pop(provisional)
@@ -221,34 +268,50 @@ def _remap_contacts(r: Resolver, table: np.ndarray, pid: np.ndarray) -> np.ndarr
     return out
 
 
-class _Dict(dict):  # type: ignore[type-arg]
+class _Dict(dict):
     def __len__(self) -> int:
         return len(next(iter(self.values()))) if dict.__len__(self) else 0
 
 
 def person_roles(r: Resolver) -> Columns:
     p = r.e("persons")
-    return {"idno": r.s("persons", "idno"), "role": code(enums.PERSON_ROLES, p["role"]),
-            "gang_id": _opt(p["gang"]), "ring_id": _opt(p["ring"])}
+    return {
+        "idno": r.s("persons", "idno"),
+        "role": code(enums.PERSON_ROLES, p["role"]),
+        "gang_id": _opt(p["gang"]),
+        "ring_id": _opt(p["ring"]),
+    }
 
 
 def account_roles(r: Resolver) -> Columns:
     a = r.e("accounts")
-    return {"account": r.s("accounts", "number"), "role": code(enums.ACCOUNT_ROLES, a["role"]),
-            "gang_id": _opt(a["gang"]), "ring_id": _opt(a["ring"]),
-            "sold_at": ts(a["sold_us"], null_below=0)}
+    return {
+        "account": r.s("accounts", "number"),
+        "role": code(enums.ACCOUNT_ROLES, a["role"]),
+        "gang_id": _opt(a["gang"]),
+        "ring_id": _opt(a["ring"]),
+        "sold_at": ts(a["sold_us"], null_below=0),
+    }
 
 
 def sim_roles(r: Resolver) -> Columns:
     s = r.e("sims")
-    return {"msisdn": r.s("sims", "msisdn"), "role": code(enums.SIM_ROLES, s["role"]),
-            "gang_id": _opt(s["gang"]), "ring_id": _opt(s["ring"])}
+    return {
+        "msisdn": r.s("sims", "msisdn"),
+        "role": code(enums.SIM_ROLES, s["role"]),
+        "gang_id": _opt(s["gang"]),
+        "ring_id": _opt(s["ring"]),
+    }
 
 
 def staff_roles(r: Resolver) -> Columns:
     s = r.e("staff")
-    return {"staff_id": s["staff_id"], "outlet_id": ref(r.s("outlets", "outlet_id"), s["outlet"]),
-            "is_insider": s["insider_ring"] >= 0, "ring_id": _opt(s["insider_ring"])}
+    return {
+        "staff_id": s["staff_id"],
+        "outlet_id": ref(r.s("outlets", "outlet_id"), s["outlet"]),
+        "is_insider": s["insider_ring"] >= 0,
+        "ring_id": _opt(s["insider_ring"]),
+    }
 
 
 def _opt(v: np.ndarray) -> pa.Array:
@@ -257,13 +320,35 @@ def _opt(v: np.ndarray) -> pa.Array:
 
 
 BUILDERS: dict[str, Callable[[Resolver], Columns]] = {
-    "persons": persons, "institutions": institutions, "outlets": outlets, "staff": staff,
-    "bank_accounts": bank_accounts, "sim_cards": sim_cards, "devices": devices,
-    "ip_addresses": ip_addresses, "urls": urls, "apps": apps, "platform_accounts": platform_accounts,
-    "transactions": transactions, "calls": calls, "logins": logins, "web_events": web_events,
-    **{n: given_feed(n) for n in ("victim_reports", "report_payments", "report_indicators",
-                                  "seized_evidence", "case_confirmations", "member_flags")},
-    "person_roles": person_roles, "account_roles": account_roles, "sim_roles": sim_roles,
+    "persons": persons,
+    "institutions": institutions,
+    "outlets": outlets,
+    "staff": staff,
+    "bank_accounts": bank_accounts,
+    "sim_cards": sim_cards,
+    "devices": devices,
+    "ip_addresses": ip_addresses,
+    "urls": urls,
+    "apps": apps,
+    "platform_accounts": platform_accounts,
+    "transactions": transactions,
+    "calls": calls,
+    "logins": logins,
+    "web_events": web_events,
+    **{
+        n: given_feed(n)
+        for n in (
+            "victim_reports",
+            "report_payments",
+            "report_indicators",
+            "seized_evidence",
+            "case_confirmations",
+            "member_flags",
+        )
+    },
+    "person_roles": person_roles,
+    "account_roles": account_roles,
+    "sim_roles": sim_roles,
     "staff_roles": staff_roles,
     **{n: given_truth(n) for n in ("gangs", "rings", "dens", "episodes")},
     "fraud_payments": given_truth("fraud_payments", {"txn_id": "txn_pid"}),

@@ -17,8 +17,10 @@ def make_cells(world: World) -> None:
     cfg = world.cfg.world
     rng = world.rng("cells")
     districts = mix_keys(cfg.district_mix)
-    counts = [max(3, round(cfg.persons * s / 10_000 * CELLS_PER_DISTRICT_PER_10K))
-              for s in cfg.district_mix.values()]
+    counts = [
+        max(3, round(cfg.persons * s / 10_000 * CELLS_PER_DISTRICT_PER_10K))
+        for s in cfg.district_mix.values()
+    ]
     d = np.repeat(np.array(districts), counts)
     seq = np.concatenate([np.arange(c) for c in counts])
     centres = np.array([DISTRICT_CENTRES.get(x, (22.8, 108.3)) for x in d])
@@ -82,7 +84,9 @@ def _idno_sequence(district: np.ndarray, birth_days: np.ndarray, male: np.ndarra
     order = np.lexsort((male, birth_days, district))
     key_d, key_b, key_m = district[order], birth_days[order], male[order]
     new_group = np.ones(len(order), dtype=bool)
-    new_group[1:] = (key_d[1:] != key_d[:-1]) | (key_b[1:] != key_b[:-1]) | (key_m[1:] != key_m[:-1])
+    new_group[1:] = (
+        (key_d[1:] != key_d[:-1]) | (key_b[1:] != key_b[:-1]) | (key_m[1:] != key_m[:-1])
+    )
     group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
     rank = np.arange(len(order)) - group_start
     if rank.max(initial=0) >= 500:

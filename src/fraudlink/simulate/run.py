@@ -15,8 +15,12 @@ from fraudlink.simulate.generate import Progress, simulate
 MANIFEST = "world.json"
 
 
-def simulate_to_dir(cfg: SimConfig, seed: int, out: Path, progress: Progress | None = None,
-                    ) -> dict[str, int]:
+def simulate_to_dir(
+    cfg: SimConfig,
+    seed: int,
+    out: Path,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Simulate a world into `out/feeds` and `out/truth`, replacing any earlier world there.
 
     The world is written to a hidden sibling directory first and moved into place only when
@@ -28,10 +32,16 @@ def simulate_to_dir(cfg: SimConfig, seed: int, out: Path, progress: Progress | N
     shutil.rmtree(partial, ignore_errors=True)
     try:
         counts = simulate(cfg, seed, partial, progress)
-        manifest = {"fraudlink": __version__, "preset": cfg.preset, "seed": seed,
-                    "rows": counts, "config": dataclasses.asdict(cfg)}
-        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+        manifest = {
+            "fraudlink": __version__,
+            "preset": cfg.preset,
+            "seed": seed,
+            "rows": counts,
+            "config": dataclasses.asdict(cfg),
+        }
+        (partial / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         out.mkdir(exist_ok=True)
         for name in ("feeds", "truth", MANIFEST):
             target = out / name

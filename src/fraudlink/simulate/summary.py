@@ -16,16 +16,29 @@ SUMMARY_QUERIES: tuple[tuple[str, str, str], ...] = (
     ("logins", "logins", "select count(*) from feeds('logins')"),
     ("episodes", "fraud episodes", "select count(*) from truth('episodes')"),
     ("victims", "victims", "select count(distinct victim_idno) from truth('episodes')"),
-    ("fraud_loss_fen", "fraud loss (yuan)", "select coalesce(sum(loss_fen), 0) from truth('episodes')"),
-    ("reported_loss_fen", "reported loss (yuan)",
-     "select coalesce(sum(loss_fen), 0) from truth('episodes') where report_id is not null"),
-    ("unreported_loss_fen", "unreported loss (yuan)",
-     "select coalesce(sum(loss_fen), 0) from truth('episodes') where report_id is null"),
+    (
+        "fraud_loss_fen",
+        "fraud loss (yuan)",
+        "select coalesce(sum(loss_fen), 0) from truth('episodes')",
+    ),
+    (
+        "reported_loss_fen",
+        "reported loss (yuan)",
+        "select coalesce(sum(loss_fen), 0) from truth('episodes') where report_id is not null",
+    ),
+    (
+        "unreported_loss_fen",
+        "unreported loss (yuan)",
+        "select coalesce(sum(loss_fen), 0) from truth('episodes') where report_id is null",
+    ),
     ("reports", "victim reports", "select count(*) from feeds('victim_reports')"),
     ("gangs", "fraud gangs", "select count(*) from truth('gangs')"),
     ("rings", "card-trafficking rings", "select count(*) from truth('rings')"),
-    ("mule_accounts", "mule accounts",
-     "select count(*) from truth('account_roles') where role like 'mule_%'"),
+    (
+        "mule_accounts",
+        "mule accounts",
+        "select count(*) from truth('account_roles') where role like 'mule_%'",
+    ),
     ("insiders", "insiders (内鬼)", "select count(*) from truth('staff_roles') where is_insider"),
     ("seized_items", "seized items", "select count(*) from feeds('seized_evidence')"),
 )
@@ -38,7 +51,8 @@ def world_summary(world_dir: Path) -> dict[str, int]:
     out: dict[str, int] = {}
     for key, _label, sql in SUMMARY_QUERIES:
         sql = sql.replace("feeds('", f"read_parquet('{world_dir}/feeds/").replace(
-            "truth('", f"read_parquet('{world_dir}/truth/")
+            "truth('", f"read_parquet('{world_dir}/truth/"
+        )
         sql = sql.replace("')", ".parquet')")
         row = con.execute(sql).fetchone()
         out[key] = int(row[0]) if row else 0

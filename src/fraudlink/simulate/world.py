@@ -99,8 +99,9 @@ class EventLog:
         if any(len(v) != n for v in chunk.values()):
             raise ValueError(f"{self.name}.append: columns of different lengths")
         if self.chunks and set(chunk) != set(self.chunks[0]):
-            raise ValueError(f"{self.name}.append: columns {sorted(chunk)} differ from "
-                             f"{sorted(self.chunks[0])}")
+            raise ValueError(
+                f"{self.name}.append: columns {sorted(chunk)} differ from {sorted(self.chunks[0])}"
+            )
         self.chunks.append(chunk)
         ids = np.arange(self.count, self.count + n, dtype=np.int64)
         self.count += n
@@ -185,22 +186,27 @@ def mix_keys(mix: dict[str, float]) -> list[str]:
     return list(mix)
 
 
-def lognormal_fen(rng: np.random.Generator, median_yuan: float, sigma: float, n: int,
-                  round_to_fen: int = 1) -> npt.NDArray[np.int64]:
+def lognormal_fen(
+    rng: np.random.Generator, median_yuan: float, sigma: float, n: int, round_to_fen: int = 1
+) -> npt.NDArray[np.int64]:
     """Log-normal amounts in fen around a median in yuan, at least 1 yuan."""
     yuan = rng.lognormal(np.log(max(median_yuan, 0.01)), sigma, n)
     fen = np.maximum(np.round(yuan * 100 / round_to_fen) * round_to_fen, 100)
     return fen.astype(np.int64)
 
 
-def daily_times(rng: np.random.Generator, day_us: npt.NDArray[np.int64], night_share: float,
-                ) -> npt.NDArray[np.int64]:
+def daily_times(
+    rng: np.random.Generator,
+    day_us: npt.NDArray[np.int64],
+    night_share: float,
+) -> npt.NDArray[np.int64]:
     """Times within the given UTC day starts, shaped by a China-time daily rhythm."""
     n = len(day_us)
     night = rng.random(n) < night_share
     # Daytime activity 07:00-23:00 China time peaks around midday and evening.
-    local_hour = np.where(night, rng.uniform(0, 6, n),
-                          np.clip(rng.normal(14.5, 3.8, n), 6.0, 23.99))
+    local_hour = np.where(
+        night, rng.uniform(0, 6, n), np.clip(rng.normal(14.5, 3.8, n), 6.0, 23.99)
+    )
     offset = (local_hour * US_PER_HOUR).astype(np.int64) - CHINA_OFFSET_US
     return day_us + offset + rng.integers(0, US_PER_SECOND, n)
 

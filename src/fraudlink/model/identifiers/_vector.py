@@ -27,7 +27,9 @@ def digits_of(values: npt.ArrayLike, width: int) -> npt.NDArray[np.uint8]:
 def digits_from_strings(strings: npt.ArrayLike, width: int) -> npt.NDArray[np.uint8]:
     """The digit matrix of fixed-width digit strings (no validation of the characters)."""
     b = np.asarray(strings).astype(f"S{width}")
-    return (np.frombuffer(b.tobytes(), dtype=np.uint8).reshape(-1, width) - ord("0")).astype(np.uint8)
+    return (np.frombuffer(b.tobytes(), dtype=np.uint8).reshape(-1, width) - ord("0")).astype(
+        np.uint8
+    )
 
 
 def strings_from_digits(digits: npt.NDArray[np.uint8]) -> StrArray:

@@ -30,8 +30,13 @@ institutions = Table(
         C("inst_id", "string", "Short institution code, e.g. ICBC, CMCC."),
         C("name", "string", "Institution name."),
         C("kind", "string", "What the member is.", enum=enums.INSTITUTION_KINDS),
-        C("prefixes", "string", "Comma-separated card BINs (banks, payment firms) or number "
-          "prefixes (operators) that the institution issues.", required=False),
+        C(
+            "prefixes",
+            "string",
+            "Comma-separated card BINs (banks, payment firms) or number "
+            "prefixes (operators) that the institution issues.",
+            required=False,
+        ),
     ),
 )
 
@@ -72,23 +77,49 @@ bank_accounts = Table(
     key=("account",),
     time_column="opened_at",
     columns=(
-        C("account", "string", "Card or account number (Luhn-valid, BIN of the issuer).",
-          identifier="card"),
+        C(
+            "account",
+            "string",
+            "Card or account number (Luhn-valid, BIN of the issuer).",
+            identifier="card",
+        ),
         C("inst_id", "string", "Issuing bank or payment firm."),
         C("account_class", "int8", "Class I, II or III account (1, 2, 3)."),
         C("holder_kind", "string", "Personal or corporate.", enum=enums.HOLDER_KINDS),
-        C("owner_idno", "string", "Holder's ID number (legal representative for corporate).",
-          identifier="idno"),
+        C(
+            "owner_idno",
+            "string",
+            "Holder's ID number (legal representative for corporate).",
+            identifier="idno",
+        ),
         C("owner_name", "string", "Account name: the person's or the company's."),
-        C("phone", "string", "Reserved mobile number (预留手机号).", required=False,
-          identifier="phone"),
+        C(
+            "phone",
+            "string",
+            "Reserved mobile number (预留手机号).",
+            required=False,
+            identifier="phone",
+        ),
         C("opened_at", "timestamp", "When the account was opened (UTC)."),
-        C("outlet_id", "string", "Branch that opened it; empty when opened online.",
-          required=False),
-        C("staff_id", "string", "Staff member who opened it; empty when opened online.",
-          required=False),
-        C("device_imei", "string", "Device used to open it online.", required=False,
-          identifier="imei"),
+        C(
+            "outlet_id",
+            "string",
+            "Branch that opened it; empty when opened online.",
+            required=False,
+        ),
+        C(
+            "staff_id",
+            "string",
+            "Staff member who opened it; empty when opened online.",
+            required=False,
+        ),
+        C(
+            "device_imei",
+            "string",
+            "Device used to open it online.",
+            required=False,
+            identifier="imei",
+        ),
         C("ip", "string", "IP address the opening came from.", required=False, identifier="ip"),
     ),
 )
@@ -107,8 +138,13 @@ sim_cards = Table(
         C("registered_at", "timestamp", "When the card was registered (UTC)."),
         C("outlet_id", "string", "Shop that registered it.", required=False),
         C("staff_id", "string", "Staff member who registered it.", required=False),
-        C("device_imei", "string", "Device the card was first seen in.", required=False,
-          identifier="imei"),
+        C(
+            "device_imei",
+            "string",
+            "Device the card was first seen in.",
+            required=False,
+            identifier="imei",
+        ),
     ),
 )
 
@@ -172,13 +208,22 @@ platform_accounts = Table(
     key=("social_id",),
     time_column="registered_at",
     columns=(
-        C("social_id", "string", "Platform account id, prefixed by the platform.",
-          identifier="social"),
+        C(
+            "social_id",
+            "string",
+            "Platform account id, prefixed by the platform.",
+            identifier="social",
+        ),
         C("inst_id", "string", "Platform."),
         C("msisdn", "string", "Mobile number bound to the account.", identifier="phone"),
         C("registered_at", "timestamp", "When it was registered (UTC)."),
-        C("device_imei", "string", "Device of the registration.", required=False,
-          identifier="imei"),
+        C(
+            "device_imei",
+            "string",
+            "Device of the registration.",
+            required=False,
+            identifier="imei",
+        ),
         C("ip", "string", "IP address of the registration.", required=False, identifier="ip"),
     ),
 )

@@ -15,8 +15,14 @@ transactions = Table(
         C("txn_id", "int64", "Transaction id, unique across the alliance ledger."),
         C("time", "timestamp", "When the money moved (UTC)."),
         C("from_account", "string", "Paying account.", identifier="card"),
-        C("to_account", "string", "Receiving account; empty when the money leaves the banking "
-          "system (ATM cash-out, crypto purchase).", required=False, identifier="card"),
+        C(
+            "to_account",
+            "string",
+            "Receiving account; empty when the money leaves the banking "
+            "system (ATM cash-out, crypto purchase).",
+            required=False,
+            identifier="card",
+        ),
         C("amount_fen", "int64", "Amount in fen (1 yuan = 100 fen).", unit="fen"),
         C("channel", "string", "How the money moved.", enum=enums.TRANSACTION_CHANNELS),
         C("terminal", "string", "ATM, POS or OTC desk id for cash-outs.", required=False),
@@ -36,8 +42,12 @@ calls = Table(
         C("caller", "string", "Calling or sending number.", identifier="phone"),
         C("callee", "string", "Called or receiving number.", identifier="phone"),
         C("kind", "string", "Call or SMS.", enum=enums.CALL_KINDS),
-        C("duration_s", "int32", "Call length in seconds; 0 for SMS and unanswered calls.",
-          unit="s"),
+        C(
+            "duration_s",
+            "int32",
+            "Call length in seconds; 0 for SMS and unanswered calls.",
+            unit="s",
+        ),
         C("cell_id", "string", "Cell the caller was in."),
     ),
 )
@@ -87,13 +97,20 @@ victim_reports = Table(
         C("report_id", "string", "Report number."),
         C("reported_at", "timestamp", "When the report was made (UTC)."),
         C("victim_idno", "string", "Victim's ID number.", identifier="idno"),
-        C("victim_msisdn", "string", "Victim's mobile number.", required=False,
-          identifier="phone"),
+        C("victim_msisdn", "string", "Victim's mobile number.", required=False, identifier="phone"),
         C("district", "string", "District where the victim lives."),
-        C("fraud_type", "string", "Fraud type as classified by the desk.",
-          enum=tuple(enums.FRAUD_TYPES)),
-        C("contact_channel", "string", "How the fraudster first made contact.",
-          enum=enums.CONTACT_CHANNELS),
+        C(
+            "fraud_type",
+            "string",
+            "Fraud type as classified by the desk.",
+            enum=tuple(enums.FRAUD_TYPES),
+        ),
+        C(
+            "contact_channel",
+            "string",
+            "How the fraudster first made contact.",
+            enum=enums.CONTACT_CHANNELS,
+        ),
         C("narrative", "string", "The victim's account in the desk's words (Chinese)."),
         C("claimed_loss_fen", "int64", "Loss as the victim states it.", unit="fen"),
     ),
@@ -110,8 +127,13 @@ report_payments = Table(
         C("report_id", "string", "Report the payment belongs to."),
         C("seq", "int16", "Order of the payment in the report, from 1."),
         C("paid_at", "timestamp", "When the victim says they paid (UTC)."),
-        C("from_account", "string", "The victim's paying account.", required=False,
-          identifier="card"),
+        C(
+            "from_account",
+            "string",
+            "The victim's paying account.",
+            required=False,
+            identifier="card",
+        ),
         C("to_account", "string", "The account the victim paid into.", identifier="card"),
         C("amount_fen", "int64", "Amount as remembered.", unit="fen"),
     ),
@@ -143,8 +165,13 @@ seized_evidence = Table(
         C("seized_at", "timestamp", "When the item was seized (UTC)."),
         C("district", "string", "District of the raided premises."),
         C("item_kind", "string", "What the item is.", enum=enums.SEIZED_ITEM_KINDS),
-        C("identifier", "string", "Number on the item: IMEI, mobile number, card number or "
-          "terminal id; empty for computers and seals.", required=False),
+        C(
+            "identifier",
+            "string",
+            "Number on the item: IMEI, mobile number, card number or "
+            "terminal id; empty for computers and seals.",
+            required=False,
+        ),
     ),
 )
 

@@ -166,7 +166,9 @@ def test_unknown_key_of_a_mix_is_refused(tmp_path: Path, text: str, path: str) -
 
 def test_any_share_over_one_is_refused(tmp_path: Path) -> None:
     assert "market.mules_share_device" in refused(tmp_path, "[market]\nmules_share_device = 3.0\n")
-    assert "police.raid_share_of_items" in refused(tmp_path, "[police]\nraid_share_of_items = 5.0\n")
+    assert "police.raid_share_of_items" in refused(
+        tmp_path, "[police]\nraid_share_of_items = 5.0\n"
+    )
 
 
 def test_impossible_ranges_are_refused(tmp_path: Path) -> None:

@@ -33,23 +33,29 @@ _NULL = pa.scalar(None, pa.string())
 
 def fold_width(value: str) -> str:
     """The value with full-width letters, digits and punctuation turned into plain ASCII."""
-    return value.translate(_FULLWIDTH)
+    # Nearly every value is ASCII already, and the test is much cheaper than a translate.
+    return value if value.isascii() else value.translate(_FULLWIDTH)
 
 
 def as_string_array(values: object) -> pa.StringArray:
     """A column of raw values as one Arrow string array (nulls kept)."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        if pa.types.is_dictionary(values.type):
-            values = values.dictionary_decode()
-        return values if values.type == pa.string() else values.cast(pa.string())
-    # NumPy str arrays and object arrays (None for missing) both arrive here.
-    return pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        raw = np.asarray(values)
+        # NumPy str arrays convert directly; object arrays may hold None for missing values.
+        values = (
+            pa.array(raw, type=pa.string())
+            if raw.dtype.kind == "U"
+            else pa.array(raw.astype(object), type=pa.string(), from_pandas=True)
+        )
+    # Large NumPy columns come back from Arrow in chunks.
+    arr: pa.Array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
 def fixed_width_bytes(arr: pa.StringArray, width: int) -> npt.NDArray[np.uint8]:
-    """The (n, width) byte matrix of a null-free string array whose values all have `width` bytes."""
+    """The (n, width) byte matrix of a null-free string array whose values are `width` bytes."""
     n = len(arr)
     if n == 0:
         return np.zeros((0, width), dtype=np.uint8)
@@ -125,16 +131,21 @@ class IdentifierType:
         else:
             # Null out the non-ASCII rows for the fast path, then fill them in one by one.
             out = cls._clean_ascii(keep(arr, ascii_rows))
-            other = ~ascii_rows & mask_of(pc.is_valid(arr))
-            if other.any():
-                slow = cls._clean_each(arr.filter(pa.array(other)))
-                out = pc.replace_with_mask(out, pa.array(other), slow)
+            out = cls._fill_each(out, arr, ~ascii_rows & mask_of(pc.is_valid(arr)))
         return out, mask_of(pc.is_valid(out))
 
     @classmethod
     def _clean_ascii(cls, arr: pa.StringArray) -> pa.Array:
         """Clean ASCII-only rows; kinds with a vector path override this."""
         return cls._clean_each(arr)
+
+    @classmethod
+    def _fill_each(cls, out: pa.Array, arr: pa.StringArray, rows: BoolArray) -> pa.Array:
+        """`out` with the selected rows replaced by the scalar rule applied to `arr`."""
+        if not rows.any():
+            return out
+        where = pa.array(rows)
+        return pc.replace_with_mask(out, where, cls._clean_each(arr.filter(where)))
 
     @classmethod
     def _clean_each(cls, arr: pa.StringArray) -> pa.Array:

@@ -15,10 +15,10 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # The top-level label is letters (com, cn) or an IDN A-label (xn--fiqs8s for 中国); an
 # all-digit last label would make 1.2.3.4 a domain.
 _TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9-]{0,58}[a-z0-9])"
-_DOMAIN = rf"(?:{_LABEL}\.)+{_TLD}"
+DOMAIN_RE = rf"(?:{_LABEL}\.)+{_TLD}"
 MAX_LENGTH = 253
 
-_DOMAIN_PY = re.compile(_DOMAIN)
+_DOMAIN_PY = re.compile(DOMAIN_RE)
 
 
 class Domain(IdentifierType):
@@ -48,8 +48,10 @@ class Domain(IdentifierType):
     @classmethod
     def _clean_ascii(cls, arr: pa.StringArray) -> pa.Array:
         # ASCII names pass through the idna codec unchanged, so only the shape needs checking.
-        s = pc.replace_substring_regex(pc.ascii_lower(pc.utf8_trim(arr, characters=TRIM)), r"\.$", "")
-        ok = mask_of(pc.match_substring_regex(s, f"^{_DOMAIN}$")) & mask_of(
+        s = pc.replace_substring_regex(
+            pc.ascii_lower(pc.utf8_trim(arr, characters=TRIM)), r"\.$", ""
+        )
+        ok = mask_of(pc.match_substring_regex(s, f"^{DOMAIN_RE}$")) & mask_of(
             pc.less_equal(pc.binary_length(s), MAX_LENGTH)
         )
         return keep(s, ok)

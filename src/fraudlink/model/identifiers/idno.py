@@ -104,6 +104,10 @@ def _real_birth_dates(ymd: np.ndarray) -> np.ndarray:
     month_ok = (month >= 1) & (month <= 12)
     days = _MONTH_DAYS[np.where(month_ok, month, 0)] + ((month == 2) & leap)
     stamp = year * 10000 + month * 100 + day
-    return month_ok & (day >= 1) & (day <= days) & (year >= EARLIEST_BIRTH.year) & (
-        stamp <= _LATEST_INT
+    return (
+        month_ok
+        & (day >= 1)
+        & (day <= days)
+        & (year >= EARLIEST_BIRTH.year)
+        & (stamp <= _LATEST_INT)
     )

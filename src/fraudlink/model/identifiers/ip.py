@@ -57,7 +57,4 @@ class Ip(IdentifierType):
         v4 = mask_of(pc.match_substring_regex(s, f"^{_IPV4}$"))
         out = keep(s, v4)
         # IPv6 is rare in these feeds; parse those few rows one distinct value at a time.
-        v6 = mask_of(pc.match_substring(s, ":")) & ~v4
-        if v6.any():
-            out = pc.replace_with_mask(out, pa.array(v6), cls._clean_each(s.filter(pa.array(v6))))
-        return out
+        return cls._fill_each(out, s, mask_of(pc.match_substring(s, ":")) & ~v4)

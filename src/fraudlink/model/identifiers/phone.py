@@ -25,24 +25,20 @@ from fraudlink.model.identifiers.base import (
 # this table too, so a number is valid exactly when its prefix is listed here. The looser
 # third-digit ranges 14[5-9], 17[0-8], 19[0-35-9] also admit 146/148 (IoT data-only), 174
 # (satellite) and 192 (China Broadnet); they are left out until an operator is named for them.
+# fmt: off
 PREFIXES_BY_OPERATOR: dict[str, tuple[str, ...]] = {
     # China Mobile.
-    "CMCC": (
-        "134", "135", "136", "137", "138", "139", "147", "150", "151", "152", "157", "158",
-        "159", "172", "178", "182", "183", "184", "187", "188", "195", "197", "198",
-    ),
+    "CMCC": ("134", "135", "136", "137", "138", "139", "147", "150", "151", "152", "157", "158",
+             "159", "172", "178", "182", "183", "184", "187", "188", "195", "197", "198"),
     # China Unicom.
-    "CUCC": (
-        "130", "131", "132", "145", "155", "156", "166", "175", "176", "185", "186", "196",
-    ),
+    "CUCC": ("130", "131", "132", "145", "155", "156", "166", "175", "176", "185", "186", "196"),
     # China Telecom.
-    "CTCC": (
-        "133", "149", "153", "173", "177", "180", "181", "189", "190", "191", "193", "199",
-    ),
+    "CTCC": ("133", "149", "153", "173", "177", "180", "181", "189", "190", "191", "193", "199"),
     # Virtual operators (MVNOs) rent the big three's networks; their numbers are a known fraud
     # favourite because real-name checks at resellers were weak.
     "VIRTUAL": ("162", "165", "167", "170", "171"),
 }
+# fmt: on
 
 OPERATOR_BY_PREFIX: dict[str, str] = {
     p: op for op, prefixes in PREFIXES_BY_OPERATOR.items() for p in prefixes

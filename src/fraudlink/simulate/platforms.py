@@ -116,7 +116,7 @@ def add_platform_accounts(
 def make_catalogue(world: World) -> None:
     """Legitimate URLs and apps that ordinary people visit and install."""
     rng = world.rng("catalogue")
-    paths = ("", "/index.html", "/login", "/item", "/news", "/pay", "/help")
+    paths = ("/", "/index.html", "/login", "/item", "/news", "/pay", "/help")
     sites = np.repeat(np.array(LEGIT_SITES), len(paths))
     path = np.tile(np.array(paths), len(LEGIT_SITES))
     add_urls(

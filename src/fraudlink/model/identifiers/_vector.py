@@ -18,7 +18,7 @@ IDNO_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 
 
 def digits_of(values: npt.ArrayLike, width: int) -> npt.NDArray[np.uint8]:
-    """Split non-negative integers into a (n, width) matrix of decimal digits, most significant first."""
+    """Split non-negative integers into an (n, width) matrix of decimal digits, highest first."""
     v = np.asarray(values, dtype=np.int64)
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     return ((v[:, None] // powers[None, :]) % 10).astype(np.uint8)
@@ -39,15 +39,20 @@ def strings_from_digits(digits: npt.NDArray[np.uint8]) -> StrArray:
     return raw.view(f"S{width}").reshape(n).astype(f"U{width}")
 
 
+# A digit doubled and its digits summed: 5 -> 10 -> 1.
+_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
+
+
 def luhn_check_digit(payload: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """The Luhn check digit for each row of payload digits (the number without its last digit)."""
-    d = payload.astype(np.int64)
-    width = d.shape[1]
-    # The payload's rightmost digit is doubled, then every second digit leftwards.
-    doubled = (np.arange(width) % 2) == ((width - 1) % 2)
-    dd = np.where(doubled[None, :], d * 2, d)
-    dd = np.where(dd > 9, dd - 9, dd)
-    return ((10 - dd.sum(axis=1) % 10) % 10).astype(np.uint8)
+    n, width = payload.shape
+    total = np.zeros(n, dtype=np.uint16)
+    # One small-integer pass per column: the payload's rightmost digit is doubled, then every
+    # second digit leftwards.
+    for j in range(width):
+        col = payload[:, j]
+        total += _DOUBLED[col] if (width - 1 - j) % 2 == 0 else col
+    return ((10 - total % 10) % 10).astype(np.uint8)
 
 
 def luhn_valid(digits: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
@@ -66,13 +71,15 @@ def affine_serials(n: int, modulus: int, rng: np.random.Generator, offset: int =
     if n > modulus:
         raise ValueError(f"cannot draw {n} distinct serials below {modulus}")
     # Keep a*i below 2**63 so the whole column is computed in int64 without overflow.
-    a_max = min(modulus, (2**63 - 1) // max(offset + n, 1))
+    if modulus == 1:
+        return np.zeros(n, dtype=np.int64)
+    a_max = max(2, min(modulus, (2**63 - 1) // max(offset + n, 1)))
     a = int(rng.integers(1, a_max))
     while np.gcd(a, modulus) != 1:
         a = a + 1 if a + 1 < a_max else 1
     b = int(rng.integers(0, modulus))
     i = np.arange(offset, offset + n, dtype=np.int64)
-    return (a * i + b) % modulus
+    return ((a * i) % modulus + b) % modulus
 
 
 def make_idnos(district: StrArray, birth_days: IntArray, seq: IntArray) -> StrArray:
@@ -95,7 +102,10 @@ def make_idnos(district: StrArray, birth_days: IntArray, seq: IntArray) -> StrAr
 def make_luhn_numbers(prefix: StrArray, serial: IntArray, width: int) -> StrArray:
     """Numbers of `width` digits: prefix, zero-padded serial, Luhn check digit (cards, IMEIs)."""
     prefix = np.asarray(prefix)
-    plen = len(prefix[0]) if prefix.ndim else len(str(prefix))
+    lengths = np.char.str_len(prefix.astype(str))
+    if lengths.size and lengths.min() != lengths.max():
+        raise ValueError("make_luhn_numbers needs prefixes of one length per call")
+    plen = int(lengths.flat[0]) if lengths.size else 0
     pre = digits_from_strings(np.broadcast_to(prefix, (len(serial),)), plen)
     body = np.concatenate([pre, digits_of(serial, width - plen - 1)], axis=1)
     full = np.concatenate([body, luhn_check_digit(body)[:, None]], axis=1)

@@ -20,9 +20,7 @@ _BAD_CHARS = re.compile(r"[\x00-\x20\x7f]")
 # A URL already in clean form: lower-case http(s), a domain host, no port, no user info, a path,
 # a non-empty query if any, no fragment. Such rows are passed through without parsing; the
 # length bound keeps the host within the domain length limit.
-_CANONICAL = (
-    rf"^https?://{DOMAIN_RE}/[!-\x22\x24-\x3e\x40-\x7e]*(?:\?[!-\x22\x24-\x7e]+)?$"
-)
+_CANONICAL = rf"^https?://{DOMAIN_RE}/[!-\x22\x24-\x3e\x40-\x7e]*(?:\?[!-\x22\x24-\x7e]+)?$"
 
 
 class Url(IdentifierType):

@@ -38,6 +38,9 @@ class Column:
     identifier: str | None = None
     enum: tuple[str, ...] | None = None
     unit: str | None = None
+    # A strict identifier column refuses invalid values; a lenient one (a victim's memory of an
+    # account number) keeps them as given, because a near-miss is still a lead.
+    strict: bool = True
 
     @property
     def arrow_type(self) -> pa.DataType:

@@ -145,6 +145,10 @@ class OrdinaryConfig:
     p2p_per_person_day: float = doc("Transfers between acquaintances per adult per day.", 0.08)
     bills_per_person_month: float = doc("Bill payments per adult per month.", 2.0)
     atm_per_person_month: float = doc("ATM withdrawals per adult per month.", 0.6)
+    own_transfers_per_person_month: float = doc(
+        "Transfers between one's own accounts per month, for holders of two or more accounts.", 3.0
+    )
+    pos_share: float = doc("Share of card payments in shops made at the merchant's POS terminal.", 0.2)
     salary_day: int = doc("Day of the month salaries are paid.", 10)
     business_inflows_per_day: float = doc(
         "Payments each small business receives per day (passed on within hours).", 12.0
@@ -160,7 +164,7 @@ class OrdinaryConfig:
     elderly_activity: float = doc("Activity factor of retired people (1 = average).", 0.5)
     student_activity: float = doc("Activity factor of students (1 = average).", 0.7)
     contacts_per_person: int = doc("Size of each person's circle of acquaintances.", 25)
-    calls_per_person_day: float = doc("Calls and SMS per adult per day.", 1.2)
+    calls_per_person_day: float = doc("Calls and SMS each adult makes per day.", 0.6)
     sms_share: float = doc("Share of contacts made by SMS.", 0.25)
     call_median_seconds: float = doc("Median call length in seconds.", 90.0)
     rider_calls_per_day: float = doc("Short calls a delivery rider makes per day.", 25.0)

@@ -114,11 +114,20 @@ class EventLog:
                 self.table = {}
                 self.order = np.zeros(0, dtype=np.int64)
             else:
-                cols = {k: np.concatenate([c[k] for c in self.chunks]) for k in self.chunks[0]}
-                self.order = np.argsort(cols[self.time_column], kind="stable")
-                self.table = {k: v[self.order] for k, v in cols.items()}
+                times = np.concatenate([c[self.time_column] for c in self.chunks])
+                self.order = np.argsort(times, kind="stable")
+                del times
+                names = list(self.chunks[0])
+                table: dict[str, Array] = {}
+                # Column by column, releasing each column's chunks as soon as it is sorted, so
+                # peak memory stays near one copy of the log rather than two.
+                for name in names:
+                    col = np.concatenate([c.pop(name) for c in self.chunks])
+                    table[name] = col[self.order]
+                    del col
+                self.table = table
             self.rank = np.empty_like(self.order)
-            self.rank[self.order] = np.arange(len(self.order), dtype=np.int64)
+            self.rank[self.order] = np.arange(len(self.order), dtype=self.order.dtype)
             self.chunks = []
         return self.table
 

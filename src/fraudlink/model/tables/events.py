@@ -130,11 +130,19 @@ report_payments = Table(
         C(
             "from_account",
             "string",
-            "The victim's paying account.",
+            "The victim's paying account, as remembered.",
             required=False,
             identifier="card",
+            strict=False,
         ),
-        C("to_account", "string", "The account the victim paid into.", identifier="card"),
+        C(
+            "to_account",
+            "string",
+            "The account the victim paid into, as remembered: it may be mistyped, and is kept "
+            "as given when it is not a valid card number.",
+            identifier="card",
+            strict=False,
+        ),
         C("amount_fen", "int64", "Amount as remembered.", unit="fen"),
     ),
 )

@@ -1,3 +1,3 @@
-"""fraudlink: a city anti-telecom-fraud centre and its alliance, with a synthetic city to test it on."""
+"""fraudlink: a city anti-telecom-fraud centre and its alliance, and a synthetic city to test on."""
 
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ import click
 
 from fraudlink import __version__
 from fraudlink.cli.demo_cmd import demo
+from fraudlink.cli.ingest_cmd import export, ingest
 from fraudlink.cli.simulate_cmd import simulate
 
 
@@ -20,6 +21,8 @@ def cli() -> None:
 
 cli.add_command(simulate)
 cli.add_command(demo)
+cli.add_command(ingest)
+cli.add_command(export)
 
 
 def main() -> None:

@@ -124,7 +124,7 @@ def add_sims(
 def _opening_desk(
     world: World, rng: np.random.Generator, inst: np.ndarray, district: np.ndarray, kind: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """An outlet of the institution, in the holder's district when possible, and one of its staff."""
+    """An outlet of the institution, in the holder's district if it can, and one of its staff."""
     outlets = world.entity("outlets")
     staff = world.entity("staff")
     out_o = np.full(len(inst), -1, dtype=np.int32)

@@ -148,7 +148,7 @@ class OrdinaryConfig:
     own_transfers_per_person_month: float = doc(
         "Transfers between one's own accounts per month, for holders of two or more accounts.", 3.0
     )
-    pos_share: float = doc("Share of card payments in shops made at the merchant's POS terminal.", 0.2)
+    pos_share: float = doc("Share of shop card payments made at the merchant's POS terminal.", 0.2)
     salary_day: int = doc("Day of the month salaries are paid.", 10)
     business_inflows_per_day: float = doc(
         "Payments each small business receives per day (passed on within hours).", 12.0

@@ -1,4 +1,4 @@
-"""Writing the world: feeds to `DIR/feeds/`, truth to `DIR/truth/`, as Parquet by the model's schemas.
+"""Writing the world: feeds to `DIR/feeds/`, truth to `DIR/truth/`, as Parquet per the model.
 
 Entities and events live in memory as integer-indexed columns; strings are made here, by
 taking from the entity's identifier column, so the hot event tables never hold Python strings.

@@ -1,4 +1,4 @@
-"""Simulated worlds shared by the simulator's end-to-end tests (built once per test session)."""
+"""Simulated worlds shared by the tests (each built once per test session, from the simulator)."""
 
 from __future__ import annotations
 

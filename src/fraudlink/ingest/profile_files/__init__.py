@@ -1,0 +1,1 @@
+"""Mapping profiles shipped with fraudlink (package data)."""

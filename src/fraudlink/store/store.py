@@ -1,0 +1,101 @@
+"""The store: one DuckDB file holding every feed, the quarantine and the ingest log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from fraudlink.store.migrations import current_version, migrate
+
+DEFAULT_DB_NAME = "fraudlink.duckdb"
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened or a table that does not exist."""
+
+
+class Store:
+    """An open store. Opening migrates an older schema in place."""
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StoreError(f"{self.path}: no store here")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
+        # Times are stored as UTC instants and handed back in UTC; display converts to China time.
+        self.con.execute("set TimeZone = 'UTC'")
+        if not read_only:
+            migrate(self.con)
+
+    @property
+    def version(self) -> int:
+        """The schema version of the store."""
+        return current_version(self.con)
+
+    def tables(self) -> list[str]:
+        """Names of the store's tables."""
+        rows = self.con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main' "
+            "order by 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def require_table(self, name: str) -> None:
+        """Refuse a table name the store does not have (names reach SQL as identifiers)."""
+        if name not in self.tables():
+            raise StoreError(f"{self.path}: no table named {name!r}")
+
+    def count(self, table: str) -> int:
+        """Rows in a table."""
+        self.require_table(table)
+        return int(scalar(self.con, f'select count(*) from "{table}"'))
+
+    def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+        return self.con.sql(sql, params=params or None).to_arrow_table()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: commit when the block ends, roll back if it raises."""
+        self.con.execute("begin transaction")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
+
+    def export(self, table: str, out: Path | str) -> int:
+        """Write a table to a Parquet file; return the rows written."""
+        self.require_table(table)
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        escaped = str(out).replace("'", "''")
+        self.con.execute(f"copy \"{table}\" to '{escaped}' (format parquet, compression zstd)")
+        return self.count(table)
+
+    def close(self) -> None:
+        """Close the file."""
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The single value a query returns (the result is read to its end, as DuckDB requires)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

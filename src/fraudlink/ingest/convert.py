@@ -21,6 +21,7 @@ INT_RE = r"^[+-]?\d+$"
 FLOAT_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 TS_RE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([+-]\d{2}:\d{2})$"
+DICTIONARY_FROM = 50_000
 TRUE_WORDS = ("true", "1", "yes", "t", "y")
 FALSE_WORDS = ("false", "0", "no", "f", "n")
 
@@ -176,6 +177,9 @@ def convert_identifier(arr: pa.Array, kind: str) -> Result:
     """Clean identifiers by the model's rules; a dictionary column is cleaned once per value."""
     rule = identifiers.get(kind)
     reason = f"not a valid {kind}"
+    if not pa.types.is_dictionary(arr.type) and len(arr) >= DICTIONARY_FROM:
+        # Identifiers repeat (a card appears in many transactions): clean each distinct one once.
+        arr = as_text(arr).dictionary_encode()
     if pa.types.is_dictionary(arr.type):
         cleaned_dict, ok_dict = rule.clean_array(arr.dictionary)
         indices = arr.indices

@@ -262,7 +262,7 @@ class FraudConfig:
         {"16-17": 0.03, "18-40": 0.62, "41-60": 0.25, "61-90": 0.10},
     )
     dial_attempts_per_episode: float = doc(
-        "Calls or SMS a gang sends to non-victims for each victim it reaches.", 40.0
+        "Calls or SMS a gang sends to non-victims for each victim it reaches.", 300.0
     )
     follow_up_contacts: float = doc("Mean further calls between fraudster and victim.", 4.0)
     fraud_app_share: float = doc("Share of app-contact episodes that install a fraud app.", 0.6)
@@ -287,7 +287,7 @@ class LaunderingConfig:
     third_level_share: float = doc("Share of second-level sweeps that go on to a third level.", 0.7)
     cash_out_mix: dict[str, float] = doc(
         "How laundered money leaves the ledger.",
-        {"atm_cash_out": 0.3, "pos": 0.2, "crypto": 0.35, "goods": 0.15},
+        {"atm_cash_out": 0.32, "pos": 0.2, "crypto": 0.4, "goods": 0.08},
     )
     atm_limit_yuan: float = doc("Most cash one ATM withdrawal gives.", 20000.0)
     residue_share: float = doc("Share of a sweep left behind on the card.", 0.02)

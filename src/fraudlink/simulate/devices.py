@@ -39,13 +39,14 @@ def add_devices(
     models = GATEWAY_MODELS if kind == "sim_box" else PHONE_MODELS
     pick = rng.integers(0, len(models), n)
     tac = np.array([m[1] for m in models])[pick]
-    offset = len(devices)
-    # One affine sequence per call; the offset keeps serials of different calls apart per TAC.
-    serial = (
-        affine_serials(n, 10**6, world.rng("imei-serials"), offset=offset)
-        if n
-        else np.zeros(0, np.int64)
-    )
+    serial = np.zeros(n, dtype=np.int64)
+    for code in np.unique(tac):
+        m = tac == code
+        # One bijection per type allocation code, continued across calls by a counter, so no
+        # two devices of the same model ever share a serial.
+        used = world.notes.get(f"imei:{code}", 0)
+        serial[m] = affine_serials(int(m.sum()), 10**6, world.rng(f"imei-serials:{code}"), used)
+        world.notes[f"imei:{code}"] = used + int(m.sum())
     imei = make_luhn_numbers(tac, serial, 15) if n else np.zeros(0, "U15")
     return devices.add(
         imei=imei,
@@ -66,7 +67,10 @@ def add_ips(
         "datacenter": 0x2F000000,
         "overseas_proxy": 0x67000000,
     }[kind]
-    host = affine_serials(n, 2**24, world.rng(f"ips:{stream}"))
+    # One bijection per allocation kind, continued across calls, so addresses never repeat.
+    used = world.notes.get(f"ips:{kind}", 0)
+    host = affine_serials(n, 2**24, world.rng(f"ips:{kind}"), used)
+    world.notes[f"ips:{kind}"] = used + n
     return ips.add(
         ip=make_ipv4(base + host) if n else np.zeros(0, "U15"),
         kind=np.full(n, IP_CODE[kind], np.int8),

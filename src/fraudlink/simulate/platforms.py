@@ -50,10 +50,12 @@ LEGIT_APPS = (
 def social_ids(rng: np.random.Generator, platform: np.ndarray, offset: int) -> np.ndarray:
     """Platform account ids such as wx_k3f9a2b7."""
     n = len(platform)
+    if n == 0:
+        return np.zeros(0, dtype="U20")
     alphabet = np.array(list("abcdefghijkmnpqrstuvwxyz23456789"))
     body = alphabet[rng.integers(0, len(alphabet), (n, 8))]
     tail = np.char.zfill((np.arange(n) + offset).astype(str), 7)
-    joined = np.array(["".join(r) for r in body]) if n < 50_000 else _join_fast(body)
+    joined = _join_fast(body)
     return np.char.add(np.char.add(np.char.add(np.char.lower(platform), "_"), joined), tail)
 
 

@@ -54,8 +54,7 @@ def world_summary(world_dir: Path) -> dict[str, int]:
             "truth('", f"read_parquet('{world_dir}/truth/"
         )
         sql = sql.replace("')", ".parquet')")
-        row = con.execute(sql).fetchone()
-        out[key] = int(row[0]) if row else 0
+        out[key] = int(con.execute(sql).fetchall()[0][0])
     con.close()
     return out
 

@@ -6,6 +6,7 @@ the converted array is null where the row failed, so one bad cell never stops th
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -15,7 +16,7 @@ from fraudlink.model import identifiers
 from fraudlink.model.schema import Column
 
 BoolArray = npt.NDArray[np.bool_]
-Result = tuple[pa.Array, BoolArray, str]
+Result = tuple[pa.Array | pa.ChunkedArray, BoolArray, str]
 
 INT_RE = r"^[+-]?\d+$"
 FLOAT_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -55,13 +56,25 @@ def convert(
     values: pa.Array | pa.ChunkedArray, col: Column, local_offset: str = "+00:00"
 ) -> Result:
     """Convert one column to its model type; identifiers are cleaned, enums checked."""
-    arr = flat(values)
     if col.identifier is not None:
-        out, bad, reason = convert_identifier(arr, col.identifier)
+        out, bad, reason = convert_identifier(values, col.identifier)
         if not col.strict:
-            return pc.coalesce(out, as_text(arr)), np.zeros(len(out), bool), ""
+            decoded = flat(pc.cast(out, pa.string()))
+            return pc.coalesce(decoded, as_text(flat(values))), np.zeros(len(out), bool), ""
         return out, bad, reason
     kind = col.type
+    if values.type == col.arrow_type and not col.enum:
+        return values, np.zeros(len(values), bool), ""  # already as the model has it
+    if kind == "string" and pa.types.is_string(values.type):
+        out = values
+        if col.enum:
+            bad = present(out) & ~mask(pc.is_in(out, pa.array(col.enum, pa.string())))
+            return (
+                _null_where(flat(out), bad) if bad.any() else out,
+                bad,
+                f"not one of {', '.join(col.enum)}",
+            )
+    arr = flat(values)
     if kind == "string":
         out = as_text(arr) if not pa.types.is_string(arr.type) else arr
         if col.enum:
@@ -173,23 +186,58 @@ def convert_timestamp(arr: pa.Array, local_offset: str = "+00:00") -> Result:
     return _by_text(text, TS_RE, target, "not a timestamp (ISO 8601)")
 
 
-def convert_identifier(arr: pa.Array, kind: str) -> Result:
-    """Clean identifiers by the model's rules; a dictionary column is cleaned once per value."""
+def convert_identifier(values: pa.Array | pa.ChunkedArray, kind: str) -> Result:
+    """Clean identifiers by the model's rules, each distinct value once.
+
+    Identifiers repeat (a card appears in many transactions), so a large column is judged on its
+    distinct values; when they are all valid and already normal, the column passes untouched.
+    """
     rule = identifiers.get(kind)
     reason = f"not a valid {kind}"
-    if not pa.types.is_dictionary(arr.type) and len(arr) >= DICTIONARY_FROM:
-        # Identifiers repeat (a card appears in many transactions): clean each distinct one once.
-        arr = as_text(arr).dictionary_encode()
-    if pa.types.is_dictionary(arr.type):
-        cleaned_dict, ok_dict = rule.clean_array(arr.dictionary)
-        indices = arr.indices
-        ok = np.zeros(len(arr), dtype=bool)
-        has = present(indices)
-        idx = np.asarray(pc.fill_null(indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-        ok[has] = np.asarray(ok_dict, dtype=bool)[idx[has]]
-        out = pc.take(flat(cleaned_dict), indices)
-        return out, has & ~ok, reason
-    text = as_text(arr) if not pa.types.is_string(arr.type) else arr
-    cleaned, ok = rule.clean_array(text)
+    if len(values) < DICTIONARY_FROM:
+        arr = flat(values)
+        text = as_text(arr) if not pa.types.is_string(arr.type) else arr
+        cleaned, ok = rule.clean_array(text)
+        return flat(cleaned), present(text) & ~np.asarray(ok, dtype=bool), reason
+    column = values if pa.types.is_string(values.type) else as_text(flat(values))
+    uniques = distinct(column)
+    cleaned, ok = rule.clean_array(uniques)
     cleaned = flat(cleaned)
-    return cleaned, present(text) & ~np.asarray(ok, dtype=bool), reason
+    ok = np.asarray(ok, dtype=bool)
+    bad_values = uniques.filter(pa.array(~ok))
+    changed = ok & ~mask(pc.equal(cleaned, uniques))
+    bad = (
+        mask(pc.is_in(column, value_set=bad_values))
+        if len(bad_values)
+        else np.zeros(len(column), dtype=bool)
+    )
+    if changed.any():
+        # Some values are valid but not normal (spaces, +86, full-width digits): map them.
+        keys, fixed = uniques.filter(pa.array(changed)), cleaned.filter(pa.array(changed))
+        mapped = pc.take(fixed, pc.index_in(column, value_set=keys))
+        column = pc.coalesce(mapped, column)
+    if bad.any():
+        column = pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), flat(column))
+    return column, bad, reason
+
+
+def distinct(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The distinct values of a large string column (DuckDB's parallel hash, not a Python set)."""
+    con = _compute()
+    con.register("distinct_input", pa.table({"v": column}))
+    try:
+        return flat(con.sql("select distinct v from distinct_input").to_arrow_table().column(0))
+    finally:
+        con.unregister("distinct_input")
+
+
+_CON: list[duckdb.DuckDBPyConnection] = []
+
+
+def _compute() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for column computations, made once per process."""
+    if not _CON:
+        con = duckdb.connect()
+        con.execute("set enable_progress_bar = false")
+        _CON.append(con)
+    return _CON[0]

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 from fraudlink.ingest.convert import convert, present
@@ -118,9 +117,9 @@ def ingest_file(
             )
         columns[col.name] = values.cast(col.arrow_type)
     check_rules(table, columns, problems, now)
-    keep = pa.array(~problems.bad)
-    rows = pa.table(columns).filter(keep)
-    rows = rows.append_column("_row", pa.array(np.flatnonzero(~problems.bad) + 1, pa.int64()))
+    rows = pa.table(columns)
+    if problems.bad.any():
+        rows = rows.filter(pa.array(~problems.bad))
     loaded, dup = load_file(
         store,
         table,

@@ -34,6 +34,7 @@ class Store:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
         # Times are stored as UTC instants and handed back in UTC; display converts to China time.
         self.con.execute("set TimeZone = 'UTC'")
+        self.con.execute("set enable_progress_bar = false")
         if not read_only:
             migrate(self.con)
 

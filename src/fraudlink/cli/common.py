@@ -10,7 +10,17 @@ from pathlib import Path
 
 import click
 
+from fraudlink.simulate import ConfigError, SimConfig, load_config
+
 DATA_ENV = "FRAUDLINK_DATA"
+
+
+def simulator_config(preset: str, path: Path | None = None) -> SimConfig:
+    """The simulator configuration, or a usage error that names the file and the field."""
+    try:
+        return load_config(preset, path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def data_dir() -> Path:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from fraudlink.cli.common import data_dir, progress_printer, render_table
-from fraudlink.simulate import ConfigError, load_config, simulate_to_dir, world_summary
+from fraudlink.cli.common import data_dir, progress_printer, render_table, simulator_config
+from fraudlink.simulate import simulate_to_dir, world_summary
 from fraudlink.simulate.summary import summary_labels
 
 MONEY_KEYS = ("fraud_loss_fen", "reported_loss_fen", "unreported_loss_fen")
@@ -32,10 +32,7 @@ MONEY_KEYS = ("fraud_loss_fen", "reported_loss_fen", "unreported_loss_fen")
 @click.option("--quiet", is_flag=True, help="Do not print progress.")
 def demo(preset: str, seed: int, out: Path | None, as_json: bool, quiet: bool) -> None:
     """Simulate the default city and print a summary of what is in it."""
-    try:
-        cfg = load_config(preset)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cfg = simulator_config(preset)
     out = out or data_dir() / "worlds" / f"{preset}-seed{seed}"
     simulate_to_dir(cfg, seed, out, progress_printer(quiet))
     summary = world_summary(out)

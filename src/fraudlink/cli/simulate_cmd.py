@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from fraudlink.cli.common import progress_printer
-from fraudlink.simulate import PRESETS, ConfigError, load_config, simulate_to_dir
+from fraudlink.cli.common import progress_printer, simulator_config
+from fraudlink.simulate import PRESETS, simulate_to_dir
 
 
 @click.command()
@@ -34,10 +34,7 @@ from fraudlink.simulate import PRESETS, ConfigError, load_config, simulate_to_di
 @click.option("--quiet", is_flag=True, help="Do not print progress.")
 def simulate(preset: str, config_path: Path | None, seed: int, out: Path, quiet: bool) -> None:
     """Simulate a city and write its feeds (what members see) and truth (kept apart)."""
-    try:
-        cfg = load_config(preset, config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cfg = simulator_config(preset, config_path)
     counts = simulate_to_dir(cfg, seed, out, progress_printer(quiet))
     total = sum(counts.values())
     click.echo(f"wrote {len(counts)} tables, {total:,} rows, to {out}")

@@ -8,7 +8,7 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraudlink.model.identifiers.base import TRIM, IdentifierType, fold_width, keep, mask_of
+from fraudlink.model.identifiers.base import TRIM, IdentifierType, ascii_text, keep, mask_of
 
 # Android's rule for package names: at least two dot-separated segments, each a letter
 # followed by letters, digits or underscores. Lower case only once cleaned.
@@ -28,10 +28,8 @@ class App(IdentifierType):
     @classmethod
     def clean(cls, value: str) -> str | None:
         """The lower-case package id, or None if it is not a reverse-DNS package id."""
-        if not isinstance(value, str):
-            return None
-        s = fold_width(value).strip(TRIM)
-        if not s.isascii():
+        s = ascii_text(value)
+        if s is None:
             return None
         s = s.lower()
         return s if len(s) <= MAX_LENGTH and _APP_PY.fullmatch(s) else None

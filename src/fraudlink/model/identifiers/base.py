@@ -37,6 +37,14 @@ def fold_width(value: str) -> str:
     return value if value.isascii() else value.translate(_FULLWIDTH)
 
 
+def ascii_text(value: object) -> str | None:
+    """A raw value folded to ASCII and trimmed, or None when it is not text or not ASCII."""
+    if not isinstance(value, str):
+        return None
+    s = fold_width(value).strip(TRIM)
+    return s if s.isascii() else None
+
+
 def as_string_array(values: object) -> pa.StringArray:
     """A column of raw values as one Arrow string array (nulls kept)."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):

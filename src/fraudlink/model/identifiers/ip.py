@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from fraudlink.model.identifiers.base import (
     TRIM,
     IdentifierType,
-    fold_width,
+    ascii_text,
     keep,
     mask_of,
 )
@@ -33,10 +33,8 @@ class Ip(IdentifierType):
     @classmethod
     def clean(cls, value: str) -> str | None:
         """The address in canonical text form, or None if it is not an IP address."""
-        if not isinstance(value, str):
-            return None
-        s = fold_width(value).strip(TRIM)
-        if not s.isascii():
+        s = ascii_text(value)
+        if s is None:
             return None
         if _IPV4_PY.fullmatch(s):
             return s

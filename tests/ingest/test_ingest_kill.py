@@ -39,30 +39,40 @@ def big_transactions(path: Path) -> None:
     pq.write_table(table, path)
 
 
+def store_bytes(db: Path) -> int:
+    """Bytes of the store file and its write-ahead log."""
+    return sum(p.stat().st_size for p in (db, Path(f"{db}.wal")) if p.exists())
+
+
+def start_ingest(feed: Path, db: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fraudlink", "ingest", str(feed), "--db", str(db), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def test_kill_during_ingest_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     feed = tmp_path / "transactions.parquet"
     big_transactions(feed)
     db = tmp_path / "store.duckdb"
     with Store(db) as store:  # the store exists, migrated, before the run that will be killed
         store.con.execute("insert into institutions values ('ICBC', 'x', 'bank', null, null)")
-    killed_mid_run = 0
-    for delay in (0.5, 1.0, 1.5, 2.5):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "fraudlink", "ingest", str(feed), "--db", str(db), "--quiet"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed_mid_run += 1
-        proc.wait()
-        with Store(db) as store:
-            n = store.count("transactions")
-            assert n in (0, ROWS), f"a kill after {delay} s left {n} rows"
-            assert store.count("institutions") == 1
-            log = store.count("ingest_log")
-            assert log == (1 if n else 0)
-        if n:
-            break
-    assert killed_mid_run >= 1, "no run was still going when killed; make the file larger"
+    before = store_bytes(db)
+    proc = start_ingest(feed, db)
+    # Kill the moment the store file starts to grow: the insert is then being written.
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and store_bytes(db) <= before and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert proc.poll() is None, "the ingest finished before it could be killed mid-write"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store(db) as store:
+        assert store.count("transactions") == 0
+        assert store.count("ingest_log") == store.count("quarantine") == 0
+        assert store.count("institutions") == 1
+    # The same file, run to the end, loads whole.
+    assert start_ingest(feed, db).wait() == 0
+    with Store(db) as store:
+        assert store.count("transactions") == ROWS
+        assert store.count("ingest_log") == 1

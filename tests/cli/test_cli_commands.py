@@ -79,5 +79,6 @@ def test_export_writes_a_table_and_refuses_unknown_ones(tiny_world: Path, tmp_pa
     run("ingest", str(tiny_world / "feeds" / "apps.parquet"), "--db", str(db), "--quiet")
     code, out, _ = run("export", "apps", "--db", str(db), "--out", str(tmp_path / "apps.parquet"))
     assert code == 0 and (tmp_path / "apps.parquet").exists()
+    assert "rows of apps" in out
     code, _, err = run("export", "nope", "--db", str(db), "--out", str(tmp_path / "x.parquet"))
     assert code != 0 and "no table named 'nope'" in err

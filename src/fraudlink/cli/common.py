@@ -7,12 +7,28 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
-from fraudlink.simulate import ConfigError, SimConfig, load_config
+from fraudlink.simulate import PRESETS, ConfigError, SimConfig, load_config
 
 DATA_ENV = "FRAUDLINK_DATA"
+
+
+def world_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The --preset, --seed and --quiet options every simulating command takes."""
+    command = click.option("--quiet", is_flag=True, help="Do not print progress.")(command)
+    command = click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")(
+        command
+    )
+    return click.option(
+        "--preset",
+        default="demo",
+        show_default=True,
+        metavar="NAME",
+        help=f"Named configuration: {', '.join(PRESETS)}.",
+    )(command)
 
 
 def simulator_config(preset: str, path: Path | None = None) -> SimConfig:

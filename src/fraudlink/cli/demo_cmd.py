@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from fraudlink.cli.common import data_dir, progress_printer, render_table, simulator_config
+from fraudlink.cli.common import (
+    data_dir,
+    progress_printer,
+    render_table,
+    simulator_config,
+    world_options,
+)
 from fraudlink.simulate import simulate_to_dir, world_summary
 from fraudlink.simulate.summary import summary_labels
 
@@ -15,21 +21,13 @@ MONEY_KEYS = ("fraud_loss_fen", "reported_loss_fen", "unreported_loss_fen")
 
 
 @click.command()
-@click.option(
-    "--preset",
-    default="demo",
-    show_default=True,
-    metavar="NAME",
-    help="Preset of the simulated city.",
-)
-@click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
+@world_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     help="Where to write the world [default: DATA/worlds/PRESET-seedN].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--quiet", is_flag=True, help="Do not print progress.")
 def demo(preset: str, seed: int, out: Path | None, as_json: bool, quiet: bool) -> None:
     """Simulate the default city and print a summary of what is in it."""
     cfg = simulator_config(preset)

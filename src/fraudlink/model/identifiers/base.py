@@ -13,6 +13,7 @@ Every kind follows the same contract so ingest, the graph and the docs can treat
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -92,16 +93,16 @@ def scatter(n: int, where: BoolArray, ok: BoolArray) -> BoolArray:
     return out
 
 
-class IdentifierType:
+class IdentifierType(ABC):
     """One kind of identifier: how to clean it, validate it and name its node in the graph."""
 
     kind: ClassVar[str]
     prefix: ClassVar[str]
 
     @classmethod
+    @abstractmethod
     def clean(cls, value: str) -> str | None:
         """The normalised identifier, or None when the value is not one."""
-        raise NotImplementedError
 
     @classmethod
     def validate(cls, value: str) -> bool:

@@ -1,0 +1,84 @@
+"""Where known identifiers come from: every source of the indicator index, with provenance.
+
+One SQL pipeline over the store gives one row per (identifier, source record): the node id
+(`tel:…`, `card:…`), its kind and value, the source (report, case, seized, member, engine), the
+record it came from, the report it belongs to when there is one, when, and how sure.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from fraudlink.model import identifiers
+from fraudlink.store import Store
+
+# How much a source's word is worth when it gives none itself.
+REPORT_CONFIDENCE = 0.6  # a victim's recollection of a number or site
+REPORT_ACCOUNT_CONFIDENCE = 0.7  # the account a victim paid into, from their bank slip
+SEIZED_CONFIDENCE = 0.9  # found in a den
+CASE_CONFIDENCE = 1.0  # confirmed by investigators
+
+# Seized items that carry an identifier of an indicator kind.
+SEIZED_KINDS = {"sim": "phone", "bank_card": "account", "corporate_kit": "account",
+                "usb_key": "account", "phone": "imei"}  # fmt: skip
+
+INDICATOR_COLUMNS = ("node_id", "kind", "value", "source", "ref", "report_id", "time",
+                     "confidence")  # fmt: skip
+
+
+def node_prefix_sql(kind_column: str = "kind") -> str:
+    """SQL for the node-id prefix of an indicator kind (`account` shares `card:`)."""
+    cases = " ".join(
+        f"when '{k}' then '{identifiers.get(k).prefix}'" for k in (*identifiers.KINDS, "account")
+    )
+    return f"(case {kind_column} {cases} end)"
+
+
+def indicator_sql() -> str:
+    """The union of every source as one relation with INDICATOR_COLUMNS."""
+    seized_kind = " ".join(f"when '{i}' then '{k}'" for i, k in SEIZED_KINDS.items())
+    return f"""
+    with raw as (
+      select i.kind, i.value, 'report' as source, i.report_id as ref, i.report_id,
+             r.reported_at as time, {REPORT_CONFIDENCE} as confidence
+      from report_indicators i join victim_reports r using (report_id)
+      union all
+      select 'account', p.to_account, 'report', p.report_id, p.report_id, r.reported_at,
+             {REPORT_ACCOUNT_CONFIDENCE}
+      from report_payments p join victim_reports r using (report_id)
+      union all
+      select kind, value, 'case', case_id, report_id, confirmed_at, {CASE_CONFIDENCE}
+      from case_confirmations
+      union all
+      select case item_kind {seized_kind} end, identifier, 'seized', operation_id, null,
+             seized_at, {SEIZED_CONFIDENCE}
+      from seized_evidence where identifier is not null and item_kind in
+        ({", ".join(f"'{i}'" for i in SEIZED_KINDS)})
+      union all
+      select kind, value, 'member:' || inst_id, cast(flag_id as varchar), null, flagged_at,
+             confidence
+      from member_flags
+      union all
+      select kind, value, 'engine:' || detector, detector, null, detected_at, score
+      from suspicions
+    ), kinds as (
+      select case kind when 'card' then 'account' else kind end as kind, value, source, ref,
+             report_id, time, confidence
+      from raw where value is not null
+    ), with_domains as (
+      select * from kinds
+      union all
+      -- A reported URL also marks its site: a new page on the same domain is a lead too.
+      select 'domain', regexp_extract(value, '^[a-z]+://(?:[^@/]*@)?([^/:?#]+)', 1), source,
+             ref, report_id, time, confidence * 0.8
+      from kinds where kind = 'url'
+    )
+    select {node_prefix_sql()} || value as node_id, kind, value, source, ref, report_id, time,
+           confidence
+    from with_domains where value <> ''
+    """
+
+
+def indicator_rows(store: Store) -> pa.Table:
+    """Every known identifier with its provenance, from the store."""
+    return store.arrow(indicator_sql() + " order by node_id, time, source, ref")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -202,16 +202,17 @@ def web_events(r: Resolver) -> Columns:
     }
 
 
-def _given(table: Table, cols: Any) -> Columns:
+def _given(table: Table, cols: Mapping[str, np.ndarray]) -> Columns:
     """A small table the generators built with the feed's own columns (times in microseconds)."""
+    n = len(next(iter(cols.values()))) if cols else 0
     order = (
         np.argsort(cols[table.time_column], kind="stable")
-        if table.time_column and len(cols)
-        else np.arange(len(cols))
+        if table.time_column and n
+        else np.arange(n)
     )
     out: Columns = {}
     for c in table.columns:
-        v = np.asarray(cols[c.name])[order] if len(cols) else np.zeros(0, dtype=object)
+        v = np.asarray(cols[c.name])[order] if n else np.zeros(0, dtype=object)
         if c.type == "timestamp":
             out[c.name] = ts(
                 v.astype(np.int64) if len(v) else np.zeros(0, np.int64),
@@ -234,7 +235,7 @@ def _given(table: Table, cols: Any) -> Columns:
 
 def given_feed(name: str) -> Callable[[Resolver], Columns]:
     """Builder for a small feed kept with its own columns in `world.entities[name]`."""
-    return lambda r: _given(FEED_TABLES[name], r.e(name))
+    return lambda r: _given(FEED_TABLES[name], r.e(name).cols)
 
 
 def given_truth(name: str, remap: dict[str, str] | None = None) -> Callable[[Resolver], Columns]:
@@ -254,7 +255,7 @@ def given_truth(name: str, remap: dict[str, str] | None = None) -> Callable[[Res
                     data[final] = _remap_contacts(r, data["table"], pid)
                 else:
                     data[final] = r.w.log("transactions").final_ids(pid) if len(pid) else pid
-        return _given(TRUTH[name], _Dict(data))
+        return _given(TRUTH[name], data)
 
     return build
 
@@ -266,11 +267,6 @@ def _remap_contacts(r: Resolver, table: np.ndarray, pid: np.ndarray) -> np.ndarr
         if m.any():
             out[m] = r.w.log(name).final_ids(pid[m])
     return out
-
-
-class _Dict(dict):
-    def __len__(self) -> int:
-        return len(next(iter(self.values()))) if dict.__len__(self) else 0
 
 
 def person_roles(r: Resolver) -> Columns:

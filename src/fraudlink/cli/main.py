@@ -7,6 +7,7 @@ import click
 from fraudlink import __version__
 from fraudlink.cli.demo_cmd import demo
 from fraudlink.cli.ingest_cmd import export, ingest
+from fraudlink.cli.match_cmd import match
 from fraudlink.cli.simulate_cmd import simulate
 
 
@@ -23,6 +24,7 @@ cli.add_command(simulate)
 cli.add_command(demo)
 cli.add_command(ingest)
 cli.add_command(export)
+cli.add_command(match)
 
 
 def main() -> None:

@@ -28,8 +28,10 @@ INDICATOR_COLUMNS = ("node_id", "kind", "value", "source", "ref", "report_id", "
 
 def node_prefix_sql(kind_column: str = "kind") -> str:
     """SQL for the node-id prefix of an indicator kind (`account` shares `card:`)."""
+    # node_id("") rather than .prefix: a phone's node id carries +86 (`tel:+8613812345678`).
     cases = " ".join(
-        f"when '{k}' then '{identifiers.get(k).prefix}'" for k in (*identifiers.KINDS, "account")
+        f"when '{k}' then '{identifiers.get(k).node_id('')}'"
+        for k in (*identifiers.KINDS, "account")
     )
     return f"(case {kind_column} {cases} end)"
 

@@ -1,0 +1,85 @@
+"""`fraudlink match`: text, JSON, no match, a bad value, a report and an operation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from fraudlink.cli.main import cli
+from fraudlink.ingest import ingest_paths
+from fraudlink.store import Store
+
+
+@pytest.fixture(scope="module")
+def db(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("match-cli") / "store.duckdb"
+    with Store(path) as store:
+        ingest_paths(store, [tiny_world / "feeds"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def reported(db: Path) -> dict[str, Any]:
+    """A reported fraud phone that a case confirmed, with its report."""
+    with Store(db) as store:
+        return store.arrow(
+            """select i.value, i.report_id, c.case_id, c.confirmed_at from report_indicators i
+               join case_confirmations c using (report_id, kind, value)
+               where kind = 'phone' order by 2 limit 1"""
+        ).to_pylist()[0]
+
+
+def run(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["match", "--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+def test_text_shows_the_hits_in_china_time(db: Path, reported: dict[str, Any]) -> None:
+    code, out = run(db, reported["value"])
+    assert code == 0
+    assert reported["report_id"] in out and reported["case_id"] in out
+    assert "time (UTC+8)" in out
+    china = reported["confirmed_at"].astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert china.strftime("%Y-%m-%d %H:%M") in out
+
+
+def test_json_keeps_utc(db: Path, reported: dict[str, Any]) -> None:
+    code, out = run(db, "--json", reported["value"])
+    assert code == 0
+    data = json.loads(out)
+    case = next(h for h in data["hits"] if h["source"] == "case")
+    assert case["time"] == reported["confirmed_at"].isoformat()
+    assert case["time"].endswith("+00:00") and data["no_match"] == []
+
+
+def test_unknown_identifier_is_no_match(db: Path) -> None:
+    assert run(db, "13800000000") == (0, "no match: 13800000000\n")
+
+
+def test_bad_value_is_named(db: Path) -> None:
+    code, out = run(db, "not-a-number!")
+    assert code != 0 and "not-a-number!" in out
+
+
+def test_exactly_one_input(db: Path) -> None:
+    assert run(db)[0] == 2
+    assert run(db, "13800000000", "--report", "R1")[0] == 2
+
+
+def test_file_report_and_operation(db: Path, reported: dict[str, Any], tmp_path: Path) -> None:
+    f = tmp_path / "values.txt"
+    f.write_text(f"# numbers\n{reported['value']}\n13800000000\n", "utf-8")
+    code, out = run(db, "--file", str(f))
+    assert code == 0 and reported["case_id"] in out and "no match: 13800000000" in out
+    code, out = run(db, "--report", reported["report_id"], "--json")
+    assert code == 0 and json.loads(out)["report_id"] == reported["report_id"]
+    with Store(db) as store:
+        op = store.arrow("select min(operation_id) as op from seized_evidence")["op"][0].as_py()
+    code, out = run(db, "--operation", op)
+    assert code == 0 and "known elsewhere" in out
+    assert run(db, "--operation", "OP-none")[0] == 1

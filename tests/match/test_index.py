@@ -106,3 +106,43 @@ def test_lookup_many_agrees_with_lookup(
     expect = [(q, h.ref) for q, node in enumerate(queries) for h in idx.lookup(node)]
     assert list(zip(out["query_row"].to_pylist(), out["ref"].to_pylist(), strict=True)) == expect
     assert idx.known(queries).tolist() == [bool(idx.lookup(q)) for q in queries]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "tel:+8613800000001",
+                "tel:+8613800000002",
+                "card:6222000000000001",
+                "imei:490154203237518",
+                "x:unknown",
+                "tel:+8613800000009",
+            ]
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_bulk_join_gives_the_same_rows_as_the_dict(queries: list[str], with_pending: bool) -> None:
+    import fraudlink.match.index as index_module
+
+    idx = IndicatorIndex(BASE)
+    if with_pending:
+        idx.add(
+            rows(
+                ("tel:+8613800000009", "engine:sim", "sim"),
+                ("tel:+8613800000001", "case", "C9"),
+                start=50,
+            )
+        )
+    by_dict = idx.lookup_many(list(queries))
+    saved = index_module.BULK_JOIN_FROM
+    index_module.BULK_JOIN_FROM = 1
+    try:
+        by_join = idx.lookup_many(pa.array(queries))
+    finally:
+        index_module.BULK_JOIN_FROM = saved
+    assert by_join.equals(by_dict.cast(by_join.schema))

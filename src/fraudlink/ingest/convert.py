@@ -6,7 +6,6 @@ the converted array is null where the row failed, so one bad cell never stops th
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -14,6 +13,7 @@ import pyarrow.compute as pc
 
 from fraudlink.model import identifiers
 from fraudlink.model.schema import Column
+from fraudlink.store.compute import compute_connection
 
 BoolArray = npt.NDArray[np.bool_]
 Result = tuple[pa.Array | pa.ChunkedArray, BoolArray, str]
@@ -223,21 +223,9 @@ def convert_identifier(values: pa.Array | pa.ChunkedArray, kind: str) -> Result:
 
 def distinct(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The distinct values of a large string column (DuckDB's parallel hash, not a Python set)."""
-    con = _compute()
+    con = compute_connection()
     con.register("distinct_input", pa.table({"v": column}))
     try:
         return flat(con.sql("select distinct v from distinct_input").to_arrow_table().column(0))
     finally:
         con.unregister("distinct_input")
-
-
-_CON: list[duckdb.DuckDBPyConnection] = []
-
-
-def _compute() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for column computations, made once per process."""
-    if not _CON:
-        con = duckdb.connect()
-        con.execute("set enable_progress_bar = false")
-        _CON.append(con)
-    return _CON[0]

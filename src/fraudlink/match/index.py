@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.match.sources import INDICATOR_COLUMNS, indicator_rows
+from fraudlink.store.compute import compute_connection
 
 if TYPE_CHECKING:
     from fraudlink.store import Store
@@ -41,6 +42,8 @@ assert tuple(SCHEMA.names) == INDICATOR_COLUMNS
 # Merge the pending chunk into the sorted table once it holds this many rows (or a quarter of
 # the table): below that, the per-row pending dict is cheaper than a re-sort.
 COMPACT_MIN_ROWS = 200_000
+# From this many queries on, `lookup_many` joins in DuckDB instead of probing the dict per query.
+BULK_JOIN_FROM = 100_000
 
 IntArray = npt.NDArray[np.int64]
 
@@ -144,6 +147,8 @@ class IndicatorIndex:
 
     def lookup_many(self, node_ids: pa.Array | pa.ChunkedArray | Iterable[str]) -> pa.Table:
         """One row per hit of each query, with `query_row` (the query's position) first."""
+        if isinstance(node_ids, pa.Array | pa.ChunkedArray) and len(node_ids) >= BULK_JOIN_FROM:
+            return self._join_many(node_ids)
         ids = _id_list(node_ids)
         get = self._groups.get
         g = np.fromiter(map(get, ids, repeat(-1)), dtype=np.int64, count=len(ids))
@@ -158,6 +163,26 @@ class IndicatorIndex:
             query_row, take = self._with_pending(ids, query_row, take)
         hits = self._all.take(pa.array(take, pa.int64()))
         return hits.add_column(0, "query_row", pa.array(query_row, pa.int64()))
+
+    def _join_many(self, node_ids: pa.Array | pa.ChunkedArray) -> pa.Table:
+        """Bulk lookups as one parallel hash join: past ~10^5 queries, faster than the dict."""
+        con = compute_connection()
+        hits = self._all.append_column("_pos", pa.array(np.arange(self._all.num_rows)))
+        queries = pa.table({"query_row": pa.array(np.arange(len(node_ids))), "node_id": node_ids})
+        con.register("index_hits", hits)
+        con.register("index_queries", queries)
+        try:
+            # Same order as the dict path: by query, then by the hit's place in the index.
+            joined = con.sql(
+                "select q.query_row, h.* exclude (_pos) from index_queries q "
+                "join index_hits h using (node_id) order by q.query_row, h._pos"
+            ).to_arrow_table()
+        finally:
+            con.unregister("index_hits")
+            con.unregister("index_queries")
+        return joined.select(["query_row", *INDICATOR_COLUMNS]).cast(
+            pa.schema([("query_row", pa.int64()), *SCHEMA])
+        )
 
     def _with_pending(
         self, ids: list[str | None], query_row: IntArray, take: IntArray

@@ -172,7 +172,7 @@ class ReportMatch:
         return sorted(ids.to_pylist())
 
 
-def report_identifiers(store: Store, report_id: str) -> list[tuple[str, str]]:
+def identifiers_of_report(store: Store, report_id: str) -> list[tuple[str, str]]:
     """(indicator kind, node id) of a report's indicators and receiving accounts."""
     if not store.arrow("select 1 from victim_reports where report_id = ?", [report_id]).num_rows:
         raise LookupError(f"no report {report_id}")
@@ -187,27 +187,23 @@ def report_identifiers(store: Store, report_id: str) -> list[tuple[str, str]]:
 
 def match_report(store: Store, index: IndicatorIndex, report_id: str) -> ReportMatch:
     """A report's identifiers and their hits in other reports, cases, seizures and flags."""
-    idents = report_identifiers(store, report_id)
+    idents = identifiers_of_report(store, report_id)
     queries = [Query(node, kind, node) for kind, node in idents]
     hits = match_queries(index, queries)
     # The report's own rows (its indicators, its case confirmations) say nothing new.
     own = pc.fill_null(pc.equal(hits.column("report_id"), report_id), False)
     result = ReportMatch(report_id, idents, hits.filter(pc.invert(own)))
     clusters = report_clusters(store)
-    if clusters is not None:
-        result.cluster = clusters.cluster_of(report_id)
-        if result.cluster is not None:
-            result.members = list(clusters.members(result.cluster))
-            result.evidence = list(clusters.evidence(result.cluster))
+    result.cluster = clusters.cluster_of(report_id)
+    if result.cluster is not None:
+        result.members = list(clusters.members(result.cluster))
+        result.evidence = list(clusters.evidence(result.cluster))
     return result
 
 
-def report_clusters(store: Store) -> Clusters | None:
-    """The case clusters of the store's reports, or None while case linking is not available."""
-    try:
-        # Imported here: linking is written alongside and this module must work without it.
-        from fraudlink.match.linking import link_reports
-    except ImportError:
-        return None
+def report_clusters(store: Store) -> Clusters:
+    """The case clusters of the store's reports."""
+    from fraudlink.match.linking import link_reports
+
     clusters: Clusters = link_reports(store)
     return clusters

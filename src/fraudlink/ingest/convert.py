@@ -200,7 +200,7 @@ def convert_identifier(values: pa.Array | pa.ChunkedArray, kind: str) -> Result:
         cleaned, ok = rule.clean_array(text)
         return flat(cleaned), present(text) & ~np.asarray(ok, dtype=bool), reason
     column = values if pa.types.is_string(values.type) else as_text(flat(values))
-    uniques = distinct(column)
+    uniques = distinct(column).drop_null()  # a missing value is not an invalid one
     cleaned, ok = rule.clean_array(uniques)
     cleaned = flat(cleaned)
     ok = np.asarray(ok, dtype=bool)

@@ -8,7 +8,7 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraudlink.model.identifiers.base import TRIM, IdentifierType, ascii_text, keep, mask_of
+from fraudlink.model.identifiers.base import TRIM, IdentifierType, keep, lower_match, mask_of
 
 # Android's rule for package names: at least two dot-separated segments, each a letter
 # followed by letters, digits or underscores. Lower case only once cleaned.
@@ -28,11 +28,7 @@ class App(IdentifierType):
     @classmethod
     def clean(cls, value: str) -> str | None:
         """The lower-case package id, or None if it is not a reverse-DNS package id."""
-        s = ascii_text(value)
-        if s is None:
-            return None
-        s = s.lower()
-        return s if len(s) <= MAX_LENGTH and _APP_PY.fullmatch(s) else None
+        return lower_match(value, _APP_PY, MAX_LENGTH)
 
     @classmethod
     def _clean_ascii(cls, arr: pa.StringArray) -> pa.Array:

@@ -13,6 +13,7 @@ Every kind follows the same contract so ingest, the graph and the docs can treat
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
@@ -36,6 +37,15 @@ def fold_width(value: str) -> str:
     """The value with full-width letters, digits and punctuation turned into plain ASCII."""
     # Nearly every value is ASCII already, and the test is much cheaper than a translate.
     return value if value.isascii() else value.translate(_FULLWIDTH)
+
+
+def lower_match(value: object, pattern: re.Pattern[str], max_length: int = 255) -> str | None:
+    """A raw value in lower case when, folded and trimmed, it matches `pattern` whole."""
+    s = ascii_text(value)
+    if s is None:
+        return None
+    s = s.lower()
+    return s if len(s) <= max_length and pattern.fullmatch(s) else None
 
 
 def ascii_text(value: object) -> str | None:

@@ -8,7 +8,7 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraudlink.model.identifiers.base import TRIM, IdentifierType, ascii_text, keep, mask_of
+from fraudlink.model.identifiers.base import TRIM, IdentifierType, keep, lower_match, mask_of
 
 # A platform tag of 2-3 letters (wx WeChat, dy Douyin, qq QQ, xy Xianyu), an underscore, then
 # the platform's own account id of 4-32 letters, digits or underscores. Platform ids are
@@ -27,11 +27,7 @@ class Social(IdentifierType):
     @classmethod
     def clean(cls, value: str) -> str | None:
         """The lower-case tagged account id, or None if it is not one."""
-        s = ascii_text(value)
-        if s is None:
-            return None
-        s = s.lower()
-        return s if _SOCIAL_PY.fullmatch(s) else None
+        return lower_match(value, _SOCIAL_PY)
 
     @staticmethod
     def platform(value: str) -> str:

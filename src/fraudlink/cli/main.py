@@ -8,7 +8,9 @@ from fraudlink import __version__
 from fraudlink.cli.demo_cmd import demo
 from fraudlink.cli.ingest_cmd import export, ingest
 from fraudlink.cli.match_cmd import match
+from fraudlink.cli.orders_cmd import orders
 from fraudlink.cli.simulate_cmd import simulate
+from fraudlink.cli.trace_cmd import trace
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +27,8 @@ cli.add_command(demo)
 cli.add_command(ingest)
 cli.add_command(export)
 cli.add_command(match)
+cli.add_command(trace)
+cli.add_command(orders)
 
 
 def main() -> None:

@@ -1,0 +1,197 @@
+"""`fraudlink orders`: stop-payment (紧急止付) and freeze (冻结) orders: propose, list, update."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.cli.common import render_table
+from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.store import Store
+from fraudlink.trace.order_rules import FREEZE, KINDS, STATES, STOP, TARGETS, Order
+from fraudlink.trace.orders import (
+    OrderError,
+    expire_due,
+    load_orders,
+    order_history,
+    propose_freezes,
+    propose_stop_payments,
+    save_orders,
+    update_order,
+)
+
+# Investigators read China time; the store and JSON keep UTC.
+CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
+METHODS = ("fifo", "pro_rata", "poison")
+NOW_HELP = "Act as at this time (ISO 8601; UTC unless it has an offset) [default: the clock]."
+
+
+def _db_option(command: Any) -> Any:
+    return click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)(
+        command
+    )
+
+
+def _now_option(command: Any) -> Any:
+    return click.option("--now", "now_text", metavar="TIME", help=NOW_HELP)(command)
+
+
+@click.group()
+def orders() -> None:
+    """Stop-payment and freeze orders: propose them from a trace, list them, record replies."""
+
+
+@orders.command()
+@_db_option
+@click.option("--report", "reports", multiple=True, metavar="ID", help="Only this victim report.")
+@click.option(
+    "--kind", type=click.Choice(KINDS), default=STOP, show_default=True, help="Kind of order."
+)
+@click.option(
+    "--method", type=click.Choice(METHODS), default="fifo", show_default=True,
+    help="How mixed money is attributed to victims.",
+)  # fmt: skip
+@_now_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (times in UTC).")
+def propose(
+    db: Path | None,
+    reports: tuple[str, ...],
+    kind: str,
+    method: str,
+    now_text: str | None,
+    as_json: bool,
+) -> None:
+    """Trace victims' money, then store one order per account holding it, best first."""
+    try:
+        from fraudlink.trace.engine import trace_all  # the tracing engine is built separately
+    except ImportError as exc:
+        raise click.ClickException(
+            f"orders propose needs the tracing engine (fraudlink.trace.engine.trace_all), "
+            f"which is not available: {exc}"
+        ) from exc
+    now = _now(now_text)
+    with _open(db) as store:
+        expire_due(store, now)
+        try:
+            traced = trace_all(store, as_of=now if now_text else None, method=method)
+            positions = _only_reports(traced.positions, reports)
+            if kind == FREEZE:
+                proposed = propose_freezes(store, positions, now=now)
+            else:
+                proposed = propose_stop_payments(store, positions, now)
+            save_orders(store, proposed)
+        except (LookupError, ValueError) as exc:  # nothing to trace, mixed methods, a duplicate
+            raise click.ClickException(str(exc)) from exc
+    _show(proposed, as_json)
+
+
+def _only_reports(positions: pa.Table, reports: tuple[str, ...]) -> pa.Table:
+    if not reports:
+        return positions
+    return positions.filter(pc.is_in(positions.column("report_id"), pa.array(list(reports))))
+
+
+@orders.command(name="list")
+@_db_option
+@click.option("--state", type=click.Choice(STATES), help="Only orders in this state.")
+@click.option("--inst", metavar="INST", help="Only orders addressed to this institution.")
+@_now_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (times in UTC).")
+def list_(
+    db: Path | None, state: str | None, inst: str | None, now_text: str | None, as_json: bool
+) -> None:
+    """Show stored orders, highest priority first (stops past their timer expire first)."""
+    with _open(db) as store:
+        expire_due(store, _now(now_text))
+        _show(load_orders(store, state=state, inst=inst), as_json)
+
+
+@orders.command()
+@click.argument("order_id")
+@_db_option
+@click.option("--to", "to", required=True, type=click.Choice(TARGETS), help="The new state.")
+@click.option("--amount-fen", type=int, help="Amount actually held (with executed).")
+@click.option("--note", default="", help="What the institution or the officer said.")
+@_now_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (times in UTC).")
+def update(
+    order_id: str,
+    db: Path | None,
+    to: str,
+    amount_fen: int | None,
+    note: str,
+    now_text: str | None,
+    as_json: bool,
+) -> None:
+    """Record a move of one order (a reply, a renewal, a release) and print its history."""
+    now = _now(now_text)
+    with _open(db) as store:
+        expire_due(store, now)
+        try:
+            order = update_order(store, order_id, to, now, amount_fen, note)
+        except (OrderError, LookupError) as exc:
+            raise click.ClickException(exc.args[0] if exc.args else str(exc)) from exc
+        _show_history(store, order, as_json)
+
+
+def _now(text: str | None) -> dt.datetime:
+    if text is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {text}", param_hint="--now") from exc
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+
+
+def _local(t: dt.datetime | None) -> str:
+    return t.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if t is not None else ""
+
+
+def _json(o: Any) -> dict[str, Any]:
+    out = dataclasses.asdict(o)
+    for k, v in out.items():
+        if isinstance(v, dt.datetime):
+            out[k] = v.isoformat()
+    return out
+
+
+def _show(found: list[Order], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([_json(o) for o in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no orders")
+        return
+    head = ("order_id", "kind", "state", "account", "inst", "yuan", "held", "priority",
+            "requested (UTC+8)", "expires (UTC+8)", "renewals")  # fmt: skip
+    rows = [
+        (o.order_id, o.kind, o.state, o.account, o.inst_id, o.amount_fen / 100,
+         "" if o.held_fen is None else o.held_fen / 100, o.priority, _local(o.requested_at),
+         _local(o.expires_at), o.renewals)
+        for o in found
+    ]  # fmt: skip
+    click.echo(render_table(head, rows))
+
+
+def _show_history(store: Store, order: Order, as_json: bool) -> None:
+    events = order_history(store, order.order_id)
+    if as_json:
+        out = {"order": _json(order), "events": [_json(e) for e in events]}
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{order.order_id}: {order.state}")
+    rows = [
+        (e.seq, _local(e.at), e.event, e.state, "" if e.amount_fen is None else e.amount_fen,
+         _local(e.expires_at), e.note or "")
+        for e in events
+    ]  # fmt: skip
+    head = ("seq", "at (UTC+8)", "event", "state", "fen", "expires (UTC+8)", "note")
+    click.echo(render_table(head, rows))

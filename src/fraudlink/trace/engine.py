@@ -1,0 +1,166 @@
+"""Where each victim's money is now (资金查控): one pass over the tainted sub-ledger, all victims.
+
+`trace_all` matches every reported payment to the ledger, pulls the tainted sub-ledger with one
+recursive SQL frontier, replays it through the lot books of the chosen method (FIFO by default,
+the 2016 rules' timestamp tracing; `pro_rata`; `poison`, the upper bound) and returns the hand-off
+tables of `trace.schemas`. `trace_report` does the same for one victim; given a `LedgerIndex` it
+reads the ledger from memory instead of the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.store import Store
+from fraudlink.trace.match_payments import match_payments
+from fraudlink.trace.replay import replay
+from fraudlink.trace.subledger import seed_transactions, subledger
+from fraudlink.trace.tables import deposits_table, exits_table, positions_table, trail_table
+
+if TYPE_CHECKING:
+    from fraudlink.trace.index import LedgerIndex
+
+METHODS = ("fifo", "pro_rata", "poison")
+
+
+@dataclass
+class TraceResult:
+    """The tables of one trace, with per-victim views."""
+
+    method: str
+    as_of: datetime
+    matched: pa.Table  # (report_id, seq, txn_id, matched_by)
+    positions: pa.Table  # POSITIONS
+    exits: pa.Table  # EXITS
+    trail_rows: pa.Table  # TRAIL
+    paying: dict[str, str]  # report_id -> the victim's (first) paying account
+
+    def trail(self, report_id: str) -> pa.Table:
+        """One victim's money trail, by hop then time."""
+        t = self.trail_rows.filter(pc.equal(self.trail_rows.column("report_id"), report_id))
+        return t.sort_by([("hop", "ascending"), ("time", "ascending"), ("txn_id", "ascending")])
+
+    def positions_of(self, report_id: str) -> pa.Table:
+        """Where one victim's money still is."""
+        return self.positions.filter(pc.equal(self.positions.column("report_id"), report_id))
+
+    def exits_of(self, report_id: str) -> pa.Table:
+        """One victim's money that was cashed out or went past the depth limit."""
+        return self.exits.filter(pc.equal(self.exits.column("report_id"), report_id))
+
+    def deposits(self, account: str | None = None) -> pa.Table:
+        """Victim-attributed deposits into one account (DEPOSITS), or into every account."""
+        return deposits_table(self.trail_rows, self.paying, account)
+
+
+def ledger_end(store: Store) -> datetime:
+    """The time of the last transaction: the default trace time."""
+    t = store.arrow("select max(time) as t from transactions").column("t")[0].as_py()
+    if t is None:
+        raise LookupError("the store has no transactions")
+    return t
+
+
+def reported_by(store: Store, as_of: datetime, report_ids: list[str] | None) -> list[str]:
+    """Reports made by the trace time (the engine may not see later ones)."""
+    sql = "select report_id from victim_reports where reported_at <= ?"
+    params: list[object] = [as_of]
+    if report_ids is not None:
+        sql += " and report_id in (select unnest(?::varchar[]))"
+        params.append(report_ids)
+    return store.arrow(sql + " order by 1", params).column("report_id").to_pylist()
+
+
+def trace_all(
+    store: Store,
+    as_of: datetime | None = None,
+    method: str = "fifo",
+    max_hops: int = 6,
+    report_ids: list[str] | None = None,
+) -> TraceResult:
+    """Trace every victim reported by `as_of` (or the given reports) in one pass."""
+    if method not in METHODS:
+        raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
+    as_of = as_of or ledger_end(store)
+    reports = reported_by(store, as_of, report_ids)
+    matched = match_payments(store, reports) if reports else _no_match()
+    return trace_matched(store, matched, as_of, method, max_hops)
+
+
+def trace_matched(
+    store: Store, matched: pa.Table, as_of: datetime, method: str = "fifo", max_hops: int = 6
+) -> TraceResult:
+    """Trace from payments already matched (report_id, txn_id): e.g. confirmed by the desk."""
+    seeds = seed_transactions(store, matched, as_of)
+    ledger = subledger(store, seeds, as_of, max_hops) if seeds.num_rows else seeds
+    return result_from_ledger(ledger, matched, method, max_hops, as_of)
+
+
+def trace_report(
+    store: Store,
+    report_id: str,
+    as_of: datetime | None = None,
+    method: str = "fifo",
+    max_hops: int = 6,
+    index: LedgerIndex | None = None,
+) -> TraceResult:
+    """Trace one victim: from the store by SQL, or from an in-memory `LedgerIndex`."""
+    if index is None:
+        return trace_all(store, as_of, method, max_hops, [report_id])
+    return index.trace(report_id, as_of, method, max_hops)
+
+
+def result_from_ledger(
+    ledger: pa.Table, matched: pa.Table, method: str, max_hops: int, as_of: datetime
+) -> TraceResult:
+    """Replay a time-ordered sub-ledger (report_id set on seed rows) into a TraceResult."""
+    if method not in METHODS:
+        raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
+    n = ledger.num_rows
+    ends = pa.chunked_array(
+        [*ledger.column("from_account").chunks, *ledger.column("to_account").chunks],
+        pa.string(),
+    ).combine_chunks()
+    enc = ends.dictionary_encode()
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    reports = ledger.column("report_id").combine_chunks()
+    renc = reports.dictionary_encode()
+    seed = pc.fill_null(renc.indices, -1).to_numpy(zero_copy_only=False)
+    victims = renc.dictionary.to_pylist()
+    flows = replay(
+        codes[:n].tolist(),
+        codes[n:].tolist(),
+        ledger.column("amount_fen").to_numpy().tolist(),
+        seed.tolist(),
+        method,
+        max_hops,
+    )
+    paying: dict[str, str] = {}
+    for r, a in zip(reports.to_pylist(), ledger.column("from_account").to_pylist(), strict=True):
+        if r is not None:
+            paying.setdefault(r, a)
+    return TraceResult(
+        method=method,
+        as_of=as_of,
+        matched=matched,
+        positions=positions_table(ledger, flows, victims, enc.dictionary, method, as_of),
+        exits=exits_table(ledger, flows, victims, method),
+        trail_rows=trail_table(ledger, flows, victims, method),
+        paying=paying,
+    )
+
+
+def _no_match() -> pa.Table:
+    from fraudlink.trace.match_payments import MATCHED
+
+    return MATCHED.empty_table()
+
+
+def deposits(store: Store, account: str, as_of: datetime | None = None) -> pa.Table:
+    """DEPOSITS of one account under FIFO: the victims' money it received (for return plans)."""
+    return trace_all(store, as_of).deposits(account)

@@ -1,0 +1,90 @@
+"""Reported payments → ledger transactions: which transaction is the payment a victim remembers.
+
+Victims misremember: times are off (up to an hour or so), amounts rounded to 100 or 1,000 yuan,
+now and then one digit of the receiving account mistyped. One SQL pipeline over all reports:
+candidates on the same receiving account (or, when there is none, an account one digit away
+that the victim's own account paid), within `window` of the remembered time and within the
+rounding of the remembered amount; the best candidate per payment, one payment per transaction.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from fraudlink.store import Store
+
+MATCHED = pa.schema([
+    ("report_id", pa.string()),
+    ("seq", pa.int16()),
+    ("txn_id", pa.int64()),
+    ("matched_by", pa.string()),  # 'exact', 'rounded' (amount), 'near_account' (one digit off)
+])  # fmt: skip
+
+# A remembered amount in whole 1,000 yuan may be up to 500 yuan off; in whole 100 yuan, 50 yuan;
+# amounts under 50 yuan are remembered as 100 yuan (the rounding floor).
+_TOLERANCE = """case when p.amount_fen % 100000 = 0 then 50000
+                     when p.amount_fen % 10000 = 0 then 5000 else 0 end"""
+
+_SQL = """
+with p as (
+  select p.report_id, p.seq, p.paid_at, p.from_account, p.to_account, p.amount_fen
+  from report_payments p {report_filter}
+),
+mine as (  -- the victim's own accounts: the one remembered, and every account in their name
+  select p.report_id, p.seq, a.account from p
+  join victim_reports r using (report_id) join bank_accounts a on a.owner_idno = r.victim_idno
+  union select report_id, seq, from_account from p where from_account is not null
+),
+same_to as (
+  select p.report_id, p.seq, x.txn_id, x.from_account, x.time, x.amount_fen, p.paid_at,
+         p.amount_fen as said_fen, 0 as near
+  from p join transactions x on x.to_account = p.to_account
+  where x.time between p.paid_at - ?::interval and p.paid_at + ?::interval
+    and (abs(x.amount_fen - p.amount_fen) <= {tol}
+         or (p.amount_fen = 10000 and x.amount_fen < 10000))
+),
+missing as (select * from p anti join same_to using (report_id, seq)),
+near_to as (  -- one digit off, paid from the victim's own account
+  select p.report_id, p.seq, x.txn_id, x.from_account, x.time, x.amount_fen, p.paid_at,
+         p.amount_fen as said_fen, 1 as near
+  from missing p join mine m using (report_id, seq)
+  join transactions x on x.from_account = m.account
+  where x.time between p.paid_at - ?::interval and p.paid_at + ?::interval
+    and x.to_account is not null and length(x.to_account) = length(p.to_account)
+    and hamming(x.to_account, p.to_account) = 1
+    and (abs(x.amount_fen - p.amount_fen) <= {tol}
+         or (p.amount_fen = 10000 and x.amount_fen < 10000))
+),
+cand as (
+  select c.*, (m.account is not null) as own from (
+    select * from same_to union all select * from near_to
+  ) c left join mine m on m.report_id = c.report_id and m.seq = c.seq
+                      and m.account = c.from_account
+),
+ranked as (  -- own account first, then exact amount, then nearest in time
+  select *, row_number() over (
+    order by not own, near, abs(amount_fen - said_fen), abs(epoch(time) - epoch(paid_at)),
+             report_id, seq, txn_id) as score
+  from cand
+),
+best_per_payment as (
+  select * from ranked qualify row_number() over (partition by report_id, seq order by score) = 1
+)
+select report_id, seq::smallint as seq, txn_id,
+       case when near = 1 then 'near_account'
+            when amount_fen = said_fen then 'exact' else 'rounded' end as matched_by
+from best_per_payment
+qualify row_number() over (partition by txn_id order by score) = 1
+order by report_id, seq
+"""
+
+
+def match_payments(
+    store: Store, report_ids: list[str] | None = None, window: str = "2 hours"
+) -> pa.Table:
+    """(report_id, seq, txn_id, matched_by) for every reported payment found in the ledger."""
+    report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
+    sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE)
+    params: list[object] = [report_ids] if report_ids else []
+    params += [window] * 4
+    return store.arrow(sql, params).cast(MATCHED)

@@ -1,0 +1,140 @@
+"""Fund-control orders and their rules: the states an order passes through, its legal timers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+STOP = "stop_payment"  # emergency stop-payment (紧急止付)
+FREEZE = "freeze"  # freeze (冻结) by a case-handling police unit
+KINDS = (STOP, FREEZE)
+
+STATES = ("requested", "acknowledged", "executed", "rejected", "expired", "released")
+LIVE = ("requested", "acknowledged", "executed")
+RENEW = "renewed"  # not a state: the target that asks for a renewal
+TARGETS = (*STATES[1:], RENEW)
+
+STOP_HOLD = dt.timedelta(hours=48)
+MAX_RENEWALS = 2
+
+# Allowed moves by kind; renewal and the timer are checked on top of these.
+_MOVES: dict[str, dict[str, tuple[str, ...]]] = {
+    STOP: {
+        "requested": ("acknowledged",),
+        "acknowledged": ("executed", "rejected", "expired", RENEW),
+        "executed": ("expired", "released", RENEW),
+    },
+    FREEZE: {
+        "requested": ("acknowledged",),
+        "acknowledged": ("executed", "rejected"),
+        "executed": ("released",),
+    },
+}
+EVENT_OF = {
+    "requested": "request",
+    "acknowledged": "acknowledge",
+    "executed": "execute",
+    "rejected": "reject",
+    "expired": "expire",
+    "released": "release",
+    RENEW: "renew",
+}
+
+STOP_BASIS = (
+    "《电信网络诈骗及其关联违法犯罪联合惩戒办法》; 紧急止付 emergency stop-payment rules: the "
+    "receiving institution's head office stops the account on a match of name, number, amount "
+    "and time, for 48 hours, renewable at most twice"
+)
+FREEZE_BASIS = "冻结 freeze decision of the case-handling unit, case(s): {cases}"
+
+
+class OrderError(ValueError):
+    """A transition the rules do not allow."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Order:
+    """One stop-payment or freeze order, as stored in `orders`."""
+
+    order_id: str
+    kind: str
+    account: str
+    inst_id: str
+    addressee: str
+    account_name: str
+    amount_fen: int
+    report_ids: tuple[str, ...]
+    legal_basis: str
+    evidence: dict[str, Any]
+    checks: dict[str, Any]
+    requested_at: dt.datetime
+    priority: float
+    created_by: str = "fraudlink"
+    state: str = "requested"
+    held_fen: int | None = None
+    takes_effect_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    renewals: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One line of an order's history: what happened, when, and the state it left."""
+
+    order_id: str
+    seq: int
+    at: dt.datetime
+    event: str
+    state: str
+    amount_fen: int | None
+    expires_at: dt.datetime | None
+    note: str
+
+
+def apply(order: Order, to: str, at: dt.datetime, held_fen: int | None = None) -> Order:
+    """The order after moving to `to` at `at`; raise OrderError when the rules forbid it."""
+    if at.tzinfo is None:
+        raise OrderError("times must carry a time zone")
+    allowed = _MOVES[order.kind].get(order.state, ())
+    if to not in allowed:
+        raise OrderError(
+            f"{order.order_id}: a {order.kind} order cannot go from {order.state} to {to} "
+            f"(allowed: {', '.join(allowed) or 'none, the order is closed'})"
+        )
+    if at < order.requested_at:
+        raise OrderError(f"{order.order_id}: {at.isoformat()} is before the request")
+    due = order.expires_at is not None and at >= order.expires_at
+    if to == "expired" and not due:
+        raise OrderError(f"{order.order_id}: the timer runs until {_iso(order.expires_at)}")
+    if to != "expired" and due:
+        raise OrderError(f"{order.order_id}: the 48 h timer ran out at {_iso(order.expires_at)}")
+    if to == "acknowledged":
+        # The stop runs from when the head office takes the order in; a freeze has no timer.
+        return dataclasses.replace(
+            order,
+            state=to,
+            takes_effect_at=at,
+            expires_at=at + STOP_HOLD if order.kind == STOP else None,
+        )
+    if to == RENEW:
+        if order.renewals >= MAX_RENEWALS:
+            raise OrderError(f"{order.order_id}: already renewed {MAX_RENEWALS} times")
+        assert order.expires_at is not None
+        return dataclasses.replace(
+            order, renewals=order.renewals + 1, expires_at=order.expires_at + STOP_HOLD
+        )
+    if to == "executed":
+        held = order.amount_fen if held_fen is None else held_fen
+        if not 0 <= held <= order.amount_fen:
+            raise OrderError(
+                f"{order.order_id}: held amount {held} is outside 0..{order.amount_fen} fen"
+            )
+        return dataclasses.replace(order, state=to, held_fen=held)
+    if held_fen is not None:
+        raise OrderError(f"{order.order_id}: an amount goes only with executed")
+    return dataclasses.replace(order, state=to)
+
+
+def _iso(t: dt.datetime | None) -> str:
+    return t.isoformat() if t is not None else "-"

@@ -1,0 +1,196 @@
+"""Orders in the store: saved all-or-nothing, moved by the rules, every move kept in the history."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from fraudlink.store import Store
+from fraudlink.trace.order_rules import EVENT_OF, FREEZE, LIVE, STOP, Event, Order, apply
+
+_TS = pa.timestamp("us", tz="UTC")
+_ORDER_ARROW = pa.schema([
+    ("order_id", pa.string()), ("kind", pa.string()), ("account", pa.string()),
+    ("inst_id", pa.string()), ("addressee", pa.string()), ("account_name", pa.string()),
+    ("amount_fen", pa.int64()), ("held_fen", pa.int64()), ("report_ids", pa.list_(pa.string())),
+    ("legal_basis", pa.string()), ("evidence", pa.string()), ("checks", pa.string()),
+    ("requested_at", _TS), ("takes_effect_at", _TS), ("expires_at", _TS),
+    ("renewals", pa.int8()), ("state", pa.string()), ("priority", pa.float64()),
+    ("created_by", pa.string()),
+])  # fmt: skip
+_EVENT_ARROW = pa.schema([
+    ("order_id", pa.string()), ("seq", pa.int32()), ("at", _TS), ("event", pa.string()),
+    ("state", pa.string()), ("amount_fen", pa.int64()), ("expires_at", _TS),
+    ("note", pa.string()),
+])  # fmt: skip
+_LIVE_SQL = "('" + "', '".join(LIVE) + "')"
+
+
+class DuplicateOrderError(ValueError):
+    """An order for an account that already has a live order of a kind that blocks it."""
+
+
+def live_accounts(store: Store | duckdb.DuckDBPyConnection, kinds: Iterable[str]) -> set[str]:
+    """Accounts with a requested, acknowledged or executed order of one of `kinds`."""
+    con = store.con if isinstance(store, Store) else store
+    rows = con.execute(
+        f"select distinct account from orders where state in {_LIVE_SQL} "
+        "and kind in (select unnest(?::varchar[]))",
+        [list(kinds)],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def blocking_kinds(kind: str) -> tuple[str, ...]:
+    """Live orders that make a new order of `kind` a duplicate: a stop is pointless on a frozen
+    account, but a freeze is the usual next step after a stop."""
+    return (STOP, FREEZE) if kind == STOP else (FREEZE,)
+
+
+def save_orders(store: Store, orders: Sequence[Order]) -> int:
+    """Store new orders in state requested, each with its first event; all or none."""
+    with store.transaction() as con:
+        _refuse_duplicates(con, orders)
+        _insert_orders(con, orders)
+        _insert_events(con, [_request_event(o) for o in orders])
+    return len(orders)
+
+
+def _refuse_duplicates(con: duckdb.DuckDBPyConnection, orders: Sequence[Order]) -> None:
+    # Read inside the save's transaction, so a concurrent save cannot slip a duplicate in.
+    live = {(k, a) for k in (STOP, FREEZE) for a in live_accounts(con, [k])}
+    ids = {r[0] for r in con.execute("select order_id from orders").fetchall()}
+    for o in orders:
+        if o.state != "requested":
+            raise ValueError(f"{o.order_id}: a new order starts as requested, not {o.state}")
+        if o.order_id in ids:
+            raise DuplicateOrderError(f"{o.order_id}: an order with this id exists")
+        ids.add(o.order_id)
+        if any((k, o.account) in live for k in blocking_kinds(o.kind)):
+            raise DuplicateOrderError(f"{o.order_id}: account {o.account} has a live order")
+        live.add((o.kind, o.account))
+
+
+def _request_event(o: Order) -> Event:
+    note = f"requested from {o.addressee} head office; priority {o.priority:.2f}"
+    return Event(o.order_id, 1, o.requested_at, "request", "requested", o.amount_fen, None, note)
+
+
+def _insert_orders(con: duckdb.DuckDBPyConnection, orders: Sequence[Order]) -> None:
+    rows = []
+    for o in orders:
+        row = dataclasses.asdict(o)
+        row["evidence"] = json.dumps(o.evidence, ensure_ascii=False, sort_keys=True)
+        row["checks"] = json.dumps(o.checks, ensure_ascii=False, sort_keys=True)
+        row["report_ids"] = list(o.report_ids)
+        rows.append(row)
+    _insert(con, "orders", pa.Table.from_pylist(rows, schema=_ORDER_ARROW))
+
+
+def _insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event]) -> None:
+    rows = [dataclasses.asdict(e) for e in events]
+    _insert(con, "order_events", pa.Table.from_pylist(rows, schema=_EVENT_ARROW))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    con.register("_new_rows", rows)
+    try:
+        con.execute(f'insert into "{table}" by name select * from _new_rows')
+    finally:
+        con.unregister("_new_rows")
+
+
+def load_orders(
+    store: Store, state: str | None = None, inst: str | None = None, order_id: str | None = None
+) -> list[Order]:
+    """Stored orders, optionally of one state, institution or id; highest priority first."""
+    rows = store.arrow(
+        "select * from orders where (? is null or state = ?) "
+        "and (? is null or inst_id = ?) and (? is null or order_id = ?) "
+        "order by priority desc, order_id",
+        [state, state, inst, inst, order_id, order_id],
+    ).to_pylist()
+    return [_order(r) for r in rows]
+
+
+def _order(row: dict[str, Any]) -> Order:
+    row = {
+        **row,
+        "evidence": json.loads(row["evidence"]),
+        "checks": json.loads(row["checks"]),
+        "report_ids": tuple(row["report_ids"]),
+    }
+    return Order(**row)
+
+
+def order_history(store: Store, order_id: str) -> list[Event]:
+    """Every event of an order, first to last."""
+    rows = store.arrow(
+        "select * from order_events where order_id = ? order by seq", [order_id]
+    ).to_pylist()
+    return [Event(**r) for r in rows]
+
+
+def update_order(
+    store: Store,
+    order_id: str,
+    to: str,
+    at: dt.datetime,
+    held_fen: int | None = None,
+    note: str = "",
+) -> Order:
+    """Move an order to `to` (a state, or 'renewed') at `at`, with its event, in one transaction."""
+    with store.transaction() as con:
+        found = load_orders(store, order_id=order_id)
+        if not found:
+            raise LookupError(f"no order {order_id}")
+        new = apply(found[0], to, at, held_fen)
+        con.execute(
+            "update orders set state = ?, held_fen = ?, takes_effect_at = ?, expires_at = ?, "
+            "renewals = ? where order_id = ?",
+            [new.state, new.held_fen, new.takes_effect_at, new.expires_at, new.renewals, order_id],
+        )
+        amount = new.held_fen if to in ("executed", "released") else None
+        seq = _next_seq(con, order_id)
+        _insert_events(
+            con, [Event(order_id, seq, at, EVENT_OF[to], new.state, amount, new.expires_at, note)]
+        )
+    return new
+
+
+def _next_seq(con: duckdb.DuckDBPyConnection, order_id: str) -> int:
+    rows = con.execute(
+        "select coalesce(max(seq), 0) + 1 from order_events where order_id = ?", [order_id]
+    ).fetchall()
+    return int(rows[0][0])
+
+
+def expire_due(store: Store, now: dt.datetime) -> list[str]:
+    """Move every stop whose 48 h timer ran out by `now` to expired; return their ids."""
+    due = f"kind = '{STOP}' and state in ('acknowledged', 'executed') and expires_at <= $now"
+    with store.transaction() as con:
+        ids = [r[0] for r in con.execute(
+            f"select order_id from orders where {due} order by order_id", {"now": now}
+        ).fetchall()]  # fmt: skip
+        # The event is dated when the timer ran out, the legal fact, not when it was noticed.
+        con.execute(
+            f"""
+            insert into order_events by name
+            select o.order_id, coalesce(e.last, 0) + 1 as seq, o.expires_at as at,
+                   'expire' as event, 'expired' as state, o.held_fen as amount_fen,
+                   o.expires_at, 'the 48 h timer ran out without renewal' as note
+            from orders o
+            left join (select order_id, max(seq) as last from order_events group by 1) e
+              using (order_id)
+            where {due}
+            """,
+            {"now": now},
+        )
+        con.execute(f"update orders set state = 'expired' where {due}", {"now": now})
+    return ids

@@ -1,0 +1,203 @@
+"""Stop-payment and freeze orders proposed from where victims' money sits (POSITIONS).
+
+Public face: `propose_stop_payments`, `propose_freezes`, `save_orders`, `update_order`,
+`expire_due`, `load_orders`, `order_history`, and `Order`, `Event`, `OrderError` from the rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.store import Store
+from fraudlink.trace.order_rules import (
+    FREEZE,
+    FREEZE_BASIS,
+    STOP,
+    STOP_BASIS,
+    Event,
+    Order,
+    OrderError,
+)
+from fraudlink.trace.order_store import (
+    DuplicateOrderError,
+    blocking_kinds,
+    expire_due,
+    live_accounts,
+    load_orders,
+    order_history,
+    save_orders,
+    update_order,
+)
+from fraudlink.trace.ranking import hold_times, priority
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
+_PREFIX = {STOP: "SP", FREEZE: "FZ"}
+
+
+def propose_stop_payments(
+    store: Store, positions: pa.Table, now: dt.datetime, created_by: str = "fraudlink"
+) -> list[Order]:
+    """One stop-payment order per account holding victim money and not yet stopped or frozen,
+    highest priority (amount × urgency) first. Nothing is stored."""
+    held = _holdings(positions)
+    return _propose(store, STOP, held, now, created_by, {})
+
+
+def propose_freezes(
+    store: Store,
+    positions: pa.Table,
+    confirmed_accounts: Iterable[str] | None = None,
+    now: dt.datetime | None = None,
+    created_by: str = "fraudlink",
+) -> list[Order]:
+    """One freeze order per case-confirmed account holding victim money and not yet frozen;
+    `confirmed_accounts` defaults to the store's case confirmations of kind 'account'."""
+    if now is None:
+        raise ValueError("propose_freezes needs the time to act at (now)")
+    cases = _case_accounts(store, now)
+    wanted = set(cases) if confirmed_accounts is None else set(confirmed_accounts)
+    held = {a: v for a, v in _holdings(positions).items() if a in wanted}
+    return _propose(store, FREEZE, held, now, created_by, cases)
+
+
+def _holdings(positions: pa.Table) -> dict[str, list[dict[str, Any]]]:
+    """Victim shares per account, from one trace under one attribution method."""
+    methods = pc.unique(positions.column("method")).to_pylist()
+    if len(methods) > 1:
+        raise ValueError(f"positions mix attribution methods {methods}: pass one trace")
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in positions.filter(pc.greater(positions.column("amount_fen"), 0)).to_pylist():
+        out[r["account"]].append(r)
+    return out
+
+
+def _propose(
+    store: Store,
+    kind: str,
+    held: dict[str, list[dict[str, Any]]],
+    now: dt.datetime,
+    created_by: str,
+    cases: dict[str, list[str]],
+) -> list[Order]:
+    if now.tzinfo is None:
+        raise ValueError("now must carry a time zone")
+    blocked = live_accounts(store, blocking_kinds(kind))
+    accounts = sorted(a for a in held if a not in blocked)
+    info = _account_info(store, accounts)
+    holds = hold_times(store, accounts, now)
+    orders = []
+    for account in accounts:
+        if account not in info:
+            continue  # no institution on record: nobody to address the order to
+        orders.append(
+            _order(kind, account, info[account], held[account], holds.get(account), now,
+                   created_by, cases.get(account, []))
+        )  # fmt: skip
+    return sorted(orders, key=lambda o: (-o.priority, -o.amount_fen, o.account))
+
+
+def _order(
+    kind: str,
+    account: str,
+    info: tuple[str, str, str],
+    victims: list[dict[str, Any]],
+    hold_s: float | None,
+    now: dt.datetime,
+    created_by: str,
+    cases: list[str],
+) -> Order:
+    inst_id, addressee, owner_name = info
+    amount = sum(v["amount_fen"] for v in victims)
+    last_in = max(v["last_in_at"] for v in victims)
+    since_s = max((now - last_in).total_seconds(), 0.0)
+    victims = sorted(victims, key=lambda v: (v["last_in_at"], v["report_id"]))
+    evidence = {
+        "method": victims[0]["method"],
+        "as_of": victims[0]["as_of"].isoformat(),
+        "hold_time_s": hold_s,
+        "since_last_in_s": since_s,
+        "victims": [
+            {
+                "report_id": v["report_id"],
+                "amount_fen": v["amount_fen"],
+                "hops": v["hops"],
+                "last_in_at": v["last_in_at"].isoformat(),
+            }
+            for v in victims
+        ],
+    }
+    if cases:
+        evidence["cases"] = cases
+    checks = {
+        "account_name": owner_name,
+        "account_number": account,
+        "amount_fen": amount,
+        "time": last_in.isoformat(),
+    }
+    basis = STOP_BASIS if kind == STOP else FREEZE_BASIS.format(cases=", ".join(cases) or "-")
+    return Order(
+        order_id=_order_id(kind, account, now),
+        kind=kind,
+        account=account,
+        inst_id=inst_id,
+        addressee=addressee,
+        account_name=owner_name,
+        amount_fen=amount,
+        report_ids=tuple(sorted({v["report_id"] for v in victims})),
+        legal_basis=basis,
+        evidence=evidence,
+        checks=checks,
+        requested_at=now,
+        priority=priority(amount, hold_s, since_s),
+        created_by=created_by,
+    )
+
+
+def _order_id(kind: str, account: str, now: dt.datetime) -> str:
+    """Readable and repeatable: kind, China-time minute, and a digest of account and instant."""
+    digest = hashlib.sha1(f"{kind}|{account}|{now.isoformat()}".encode()).hexdigest()[:6]
+    return f"{_PREFIX[kind]}-{now.astimezone(CHINA):%Y%m%d%H%M}-{digest.upper()}"
+
+
+def _account_info(store: Store, accounts: list[str]) -> dict[str, tuple[str, str, str]]:
+    """account → (institution id, institution name, account holder's name)."""
+    rows = store.con.execute(
+        "select b.account, any_value(b.inst_id), any_value(coalesce(i.name, b.inst_id)), "
+        "any_value(b.owner_name) from bank_accounts b "
+        "left join institutions i on i.inst_id = b.inst_id "
+        "where b.account in (select unnest(?::varchar[])) group by b.account",
+        [accounts],
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _case_accounts(store: Store, now: dt.datetime) -> dict[str, list[str]]:
+    """Accounts confirmed in cases by `now`, with their case ids."""
+    rows = store.con.execute(
+        "select value, list(distinct case_id order by case_id) from case_confirmations "
+        "where kind = 'account' and confirmed_at <= ? group by value",
+        [now],
+    ).fetchall()
+    return {r[0]: list(r[1]) for r in rows}
+
+
+__all__ = [
+    "DuplicateOrderError",
+    "Event",
+    "Order",
+    "OrderError",
+    "expire_due",
+    "load_orders",
+    "order_history",
+    "propose_freezes",
+    "propose_stop_payments",
+    "save_orders",
+    "update_order",
+]

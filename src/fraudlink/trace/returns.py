@@ -1,0 +1,337 @@
+"""Return plans (原路返还) for a frozen account by the 2016 rules, Article 8.
+
+Article 8's cases, tried in order:
+
+1. one victim deposit in the frozen account: it goes back to that victim;
+2. several deposits whose timestamps tell whose money the balance is: first in, first out, so the
+   balance belongs to the newest deposits (see `allocation`);
+3. otherwise: pro rata to each victim's traced loss over the total, after a 30-day public notice;
+   rounding remainders and the shares of unidentified victims stay frozen.
+
+Money goes back to the victim's original paying account; the bank acts within 3 working days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.trace import allocation as alloc
+from fraudlink.trace.allocation import Piece
+from fraudlink.trace.schemas import DEPOSITS
+
+Rule = Literal["single", "fifo", "pro_rata", "none"]
+FORCEABLE_RULES = ("fifo", "pro_rata")
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
+NOTICE_DAYS = 30  # Article 8(3): pro-rata returns wait for a 30-day public notice (公告)
+BANK_WORKING_DAYS = 3  # banks carry out a return instruction within 3 working days
+
+RULE_NAMES = {
+    "single": "single deposit (单笔汇款直接返还)",
+    "fifo": "first in, first out by timestamp (按时间戳先进先出)",
+    "pro_rata": "pro rata to losses (按比例返还)",
+    "none": "nothing to return",
+}
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    """Money going back to one victim's original paying account."""
+
+    report_id: str
+    paying_account: str | None
+    amount_fen: int
+    basis: str
+    txn_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ReturnPlan:
+    """How a frozen account's balance goes back to victims, and when."""
+
+    account: str
+    frozen_fen: int
+    frozen_at: dt.datetime
+    rule: Rule
+    reason: str
+    lines: tuple[ReturnLine, ...]
+    kept_fen: int  # stays frozen: not victims' money by the rule, remainders, unfound victims
+    notice_date: dt.date | None  # pro rata only: the day the public notice goes up
+    earliest_return: dt.date | None  # pro rata only: the first day after the notice period
+    bank_due_date: dt.date | None  # the last day for the bank to act; None if nothing returns
+
+    @property
+    def returned_fen(self) -> int:
+        """The total going back to victims."""
+        return sum(line.amount_fen for line in self.lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: money in fen, dates ISO, the freeze time in UTC."""
+
+        def iso(d: dt.date | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {
+            "account": self.account,
+            "frozen_fen": self.frozen_fen,
+            "frozen_at": self.frozen_at.astimezone(dt.UTC).isoformat(),
+            "rule": self.rule,
+            "reason": self.reason,
+            "lines": [
+                {
+                    "report_id": ln.report_id,
+                    "paying_account": ln.paying_account,
+                    "amount_fen": ln.amount_fen,
+                    "basis": ln.basis,
+                    "txn_ids": list(ln.txn_ids),
+                }
+                for ln in self.lines
+            ],
+            "returned_fen": self.returned_fen,
+            "kept_fen": self.kept_fen,
+            "notice_date": iso(self.notice_date),
+            "earliest_return": iso(self.earliest_return),
+            "bank_due_date": iso(self.bank_due_date),
+        }
+
+    def to_text(self) -> str:
+        """A plan a person reads: yuan with 2 decimals, China time, Chinese terms beside English."""
+        out = [
+            f"Return plan (原路返还) for account {self.account}",
+            f"  frozen balance (冻结余额): {yuan(self.frozen_fen)}, frozen at "
+            f"{self.frozen_at.astimezone(CHINA):%Y-%m-%d %H:%M} (UTC+8)",
+            f"  rule (返还规则): {RULE_NAMES[self.rule]}",
+            f"  why: {self.reason}",
+            "  returns to the victims' original paying accounts (原汇出账户):",
+        ]
+        if not self.lines:
+            out.append("    (none)")
+        for ln in self.lines:
+            out.append(
+                f"    {ln.report_id}  ->  {ln.paying_account or '(paying account unknown)'}  "
+                f"{yuan(ln.amount_fen)}  ({ln.basis})"
+            )
+        out.append(f"  returned in all: {yuan(self.returned_fen)}")
+        out.append(f"  stays frozen (继续冻结): {yuan(self.kept_fen)}")
+        if self.notice_date and self.earliest_return:
+            out.append(
+                f"  public notice (公告): from {self.notice_date}, {NOTICE_DAYS} days; "
+                f"earliest return {self.earliest_return}"
+            )
+        if self.bank_due_date:
+            out.append(
+                f"  bank to act by (银行办理期限): {self.bank_due_date} "
+                f"({BANK_WORKING_DAYS} working days, weekends skipped)"
+            )
+        return "\n".join(out)
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan with 2 decimals and thousands separators (exact: no floats)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    """The n-th Monday-to-Friday day after `start` (public holidays are not modelled)."""
+    day = start
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def return_plan(
+    account: str,
+    frozen_fen: int,
+    deposits: pa.Table,
+    frozen_at: dt.datetime,
+    losses: Mapping[str, int] | None = None,
+    rule: str | None = None,
+    *,
+    plan_date: dt.date | None = None,
+) -> ReturnPlan:
+    """The Article 8 return plan for one frozen account.
+
+    `deposits` is a DEPOSITS table (other accounts' rows are ignored); `losses` caps each
+    victim's return at their loss; `rule` None chooses by Article 8, or forces 'fifo' or
+    'pro_rata'. `plan_date` is the day the plan is made and a notice would go up (default: the
+    freeze day in China time).
+    """
+    if frozen_fen < 0:
+        raise ValueError(f"frozen_fen must be >= 0, got {frozen_fen}")
+    if frozen_at.tzinfo is None:
+        raise ValueError("frozen_at must carry a time zone")
+    if rule is not None and rule not in FORCEABLE_RULES:
+        raise ValueError(f"rule must be None or one of {FORCEABLE_RULES}, got {rule!r}")
+    if any(v < 0 for v in (losses or {}).values()):
+        raise ValueError("losses must be >= 0")
+    rows = _account_rows(deposits, account)
+    pieces = [Piece(r["report_id"], r["txn_id"], r["time"], r["amount_fen"]) for r in rows]
+    chosen, reason = choose_rule(frozen_fen, pieces, rule)
+    if chosen == "pro_rata":
+        amounts, bases = _pro_rata_lines(frozen_fen, rows, losses)
+    else:
+        amounts, bases = _fifo_lines(frozen_fen, rows, pieces, losses, chosen)
+    # Unidentified victims get no line: their share is part of what stays frozen.
+    lines = tuple(
+        ReturnLine(key[0], key[1], amounts[key], bases[key], txns)
+        for key, txns in _line_txns(rows).items()
+        if key[0] is not None
+    )
+    day = plan_date or frozen_at.astimezone(CHINA).date()
+    notice = earliest = None
+    instructed = day
+    if chosen == "pro_rata":
+        # The period starts the day after the notice goes up (a day-counted period excludes its
+        # first day), so the last notice day is day + 30 and returns may start the day after.
+        notice, earliest = day, day + dt.timedelta(days=NOTICE_DAYS + 1)
+        instructed = earliest
+    returned = sum(ln.amount_fen for ln in lines)
+    due = add_working_days(instructed, BANK_WORKING_DAYS) if returned else None
+    return ReturnPlan(
+        account, frozen_fen, frozen_at, chosen, reason, lines, frozen_fen - returned,
+        notice, earliest, due,
+    )  # fmt: skip
+
+
+def choose_rule(frozen_fen: int, pieces: list[Piece], forced: str | None) -> tuple[Rule, str]:
+    """The Article 8 case for these deposits (or the forced one), with a sentence saying why."""
+    n = len(pieces)
+    if n == 0:
+        return "none", (
+            "No victim deposit was traced into this account, so nothing goes back; "
+            "the balance stays frozen."
+        )
+    owners = {p.victim for p in pieces}
+    determined = alloc.owners_determined(frozen_fen, pieces)
+    unfound = " Shares of deposits whose victim is not yet identified stay frozen." * (
+        None in owners
+    )
+    if forced == "pro_rata":
+        return "pro_rata", (
+            f"Pro rata (Article 8(3)) as asked, over {n} deposits: each victim's traced loss "
+            "over the total, after a 30-day public notice." + unfound
+        )
+    single = len({p.txn_id for p in pieces}) == 1 and len(owners) == 1 and None not in owners
+    if forced == "fifo":
+        tie = ""
+        if not determined:
+            tie = (
+                " Deposits of several victims share the timestamp where the balance runs out, "
+                "so Article 8 would return pro rata; the tie was broken by transaction id."
+            )
+        return "fifo", (
+            f"First in, first out (Article 8(2)) as asked, over {n} deposits: the newest "
+            "deposits hold the balance." + tie + unfound
+        )
+    if single:
+        return "single", (
+            f"Article 8(1): the account holds a single victim deposit (txn {pieces[0].txn_id}), "
+            "so it goes back to that victim, up to the frozen balance and the victim's loss."
+        )
+    if determined:
+        if frozen_fen >= sum(p.amount_fen for p in pieces):
+            why = f"the balance covers all {n} deposits in full, so each victim's money is known"
+        else:
+            why = (
+                f"the timestamps of the {n} deposits tell whose money the balance is: the earliest "
+                "deposits left first (first in, first out), so the balance belongs to the newest"
+            )
+        return "fifo", f"Article 8(2): {why}." + unfound
+    return "pro_rata", (
+        f"Article 8(3): the timestamps of the {n} deposits cannot tell whose money is left "
+        "(several victims' deposits share the time where the balance runs out, or are untimed), "
+        "so it goes back pro rata to each victim's traced loss over the total, after a 30-day "
+        "public notice." + unfound
+    )
+
+
+LineKey = tuple[str | None, str | None]  # (report_id, paying_account)
+
+
+def _account_rows(deposits: pa.Table, account: str) -> list[dict[str, Any]]:
+    """The account's deposit rows with a positive amount, checked."""
+    table = deposits.select(DEPOSITS.names).cast(DEPOSITS)
+    table = table.filter(pc.equal(table["account"], account))
+    rows = [r for r in table.to_pylist() if r["amount_fen"] != 0]
+    for r in rows:
+        if r["amount_fen"] is None or r["amount_fen"] < 0 or r["txn_id"] is None:
+            raise ValueError(f"bad deposit row for {account}: {r}")
+    return rows
+
+
+def _line_txns(rows: list[dict[str, Any]]) -> dict[LineKey, tuple[int, ...]]:
+    """Per (victim, paying account), its deposits' txn ids, in first-seen order."""
+    out: dict[LineKey, list[int]] = {}
+    for r in rows:
+        out.setdefault((r["report_id"], r["paying_account"]), []).append(r["txn_id"])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _fifo_lines(
+    frozen_fen: int,
+    rows: list[dict[str, Any]],
+    pieces: list[Piece],
+    losses: Mapping[str, int] | None,
+    chosen: Rule,
+) -> tuple[dict[LineKey, int], dict[LineKey, str]]:
+    """Per line, the fen returned by first in, first out (or the single deposit) and its basis."""
+    paid = alloc.fifo(frozen_fen, pieces, losses)
+    uncapped = alloc.fifo(frozen_fen, pieces)
+    amounts: dict[LineKey, int] = {}
+    covered: dict[LineKey, int] = {}
+    deposited: dict[LineKey, int] = {}
+    for r, fen, cov in zip(rows, paid, uncapped, strict=True):
+        key = (r["report_id"], r["paying_account"])
+        amounts[key] = amounts.get(key, 0) + fen
+        covered[key] = covered.get(key, 0) + cov
+        deposited[key] = deposited.get(key, 0) + r["amount_fen"]
+    what = "the only deposit" if chosen == "single" else "newest-first share of deposits"
+    bases = {
+        k: f"{what}: {yuan(amounts[k])} of {yuan(deposited[k])} deposited"
+        + _cap_note(k[0], covered[k], losses)
+        for k in amounts
+    }
+    return amounts, bases
+
+
+def _pro_rata_lines(
+    frozen_fen: int, rows: list[dict[str, Any]], losses: Mapping[str, int] | None
+) -> tuple[dict[LineKey, int], dict[LineKey, str]]:
+    """Per line, its pro-rata share of the balance (then capped at the loss) and its basis."""
+    deposited: dict[LineKey, int] = {}
+    for r in rows:
+        key = (r["report_id"], r["paying_account"])
+        deposited[key] = deposited.get(key, 0) + r["amount_fen"]
+    keys = list(deposited)
+    # Weights are the traced amounts, not the capped ones: money traced to a victim beyond their
+    # reported loss is of unclear ownership, so its share stays frozen rather than going to others.
+    shares = alloc.pro_rata(frozen_fen, [deposited[k] for k in keys])
+    capped = alloc.cap_claims(keys, shares, losses)
+    total = sum(deposited.values())
+    if frozen_fen >= total:
+        how = "the balance covers all traced deposits: the full {dep}"
+    else:
+        how = f"{{dep}} traced here of {yuan(total)} in all, times {yuan(frozen_fen)}, rounded down"
+    amounts = dict(zip(keys, capped, strict=True))
+    bases = {
+        k: how.format(dep=yuan(deposited[k])) + _cap_note(k[0], shares[i], losses)
+        for i, k in enumerate(keys)
+    }
+    return amounts, bases
+
+
+def _cap_note(victim: str | None, due: int, losses: Mapping[str, int] | None) -> str:
+    """A note when the victim's reported loss is below what the rule alone would return."""
+    if victim is None or losses is None or victim not in losses or losses[victim] >= due:
+        return ""
+    return f"; capped at the reported loss {yuan(losses[victim])}"

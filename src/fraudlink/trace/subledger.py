@@ -1,0 +1,94 @@
+"""The tainted sub-ledger: the transactions victims' money could have passed through, in SQL.
+
+A recursive frontier over accounts (DuckDB `USING KEY`: one row per account, kept at its
+earliest taint time and fewest hops) starts at the accounts the victims paid and follows every
+transaction out of a reached account at or after its taint time, to `max_hops`. The sub-ledger is
+then the seeds, every later transaction out of a reached account, and every transaction into one
+from its taint time up to its last payment out: clean money mixes in, and inflows after the last
+payment out change nobody's share. Nothing outside it is read by the lot accounting.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+import pyarrow as pa
+
+from fraudlink.store import Store
+
+_NAMES = itertools.count()
+
+FRONTIER_SQL = """
+with recursive f(account, first_at, hop) using key (account) as (
+  select to_account, min(time), 1 from {seeds} group by to_account
+  union
+  select x.to_account, least(min(x.time), any_value(g.first_at)),
+         least(min(f.hop) + 1, any_value(g.hop))
+  from f join transactions x on x.from_account = f.account and x.time >= f.first_at
+  left join recurring.f g on g.account = x.to_account
+  where f.hop < ? and x.to_account is not null and x.time <= ?
+  group by x.to_account
+  having any_value(g.account) is null or min(x.time) < any_value(g.first_at)
+      or min(f.hop) + 1 < any_value(g.hop)
+)
+select account, first_at, hop from f
+"""
+
+SUBLEDGER_SQL = """
+with fr as ({frontier}),
+outs as (
+  select x.* from transactions x join fr on x.from_account = fr.account
+  where x.time >= fr.first_at and x.time <= ?
+),
+last_out as (select from_account as account, max(time) as last_at from outs group by 1),
+ins as (
+  select x.* from transactions x join fr on x.to_account = fr.account
+  join last_out l on l.account = fr.account
+  where x.time >= fr.first_at and x.time <= l.last_at
+),
+rows as (
+  select txn_id, time, from_account, to_account, amount_fen, channel, terminal from {seeds}
+  union select txn_id, time, from_account, to_account, amount_fen, channel, terminal from outs
+  union select txn_id, time, from_account, to_account, amount_fen, channel, terminal from ins
+)
+select r.*, s.report_id from rows r left join {seeds} s using (txn_id) order by r.time, r.txn_id
+"""
+
+
+def seed_transactions(store: Store, matched: pa.Table, as_of: datetime) -> pa.Table:
+    """The ledger rows of matched payments (report_id + transaction columns), up to as_of."""
+    name = f"_trace_matched_{next(_NAMES)}"
+    store.con.register(name, matched.select(["report_id", "txn_id"]))
+    try:
+        return store.arrow(
+            f"""select m.report_id, x.txn_id, x.time, x.from_account, x.to_account,
+                       x.amount_fen, x.channel, x.terminal
+                from transactions x join {name} m using (txn_id)
+                where x.time <= ? and x.to_account is not null order by x.time, x.txn_id""",
+            [as_of],
+        )
+    finally:
+        store.con.unregister(name)
+
+
+def subledger(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
+    """The tainted sub-ledger for these seeds, sorted by time; report_id set on seed rows."""
+    name = f"_trace_seeds_{next(_NAMES)}"
+    store.con.register(name, seeds)
+    try:
+        frontier = FRONTIER_SQL.format(seeds=name)
+        sql = SUBLEDGER_SQL.format(frontier=frontier, seeds=name)
+        return store.arrow(sql, [max_hops, as_of, as_of])
+    finally:
+        store.con.unregister(name)
+
+
+def frontier(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
+    """(account, first_at, hop) of every account the seeds' money could reach."""
+    name = f"_trace_seeds_{next(_NAMES)}"
+    store.con.register(name, seeds)
+    try:
+        return store.arrow(FRONTIER_SQL.format(seeds=name), [max_hops, as_of])
+    finally:
+        store.con.unregister(name)

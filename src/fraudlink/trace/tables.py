@@ -1,0 +1,120 @@
+"""Flows (integer rows) → the hand-off tables POSITIONS, EXITS, TRAIL and DEPOSITS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.trace.replay import DEPTH_LIMIT, Flows
+from fraudlink.trace.schemas import DEPOSITS, EXITS, POSITIONS, TRAIL
+
+
+def _take(ledger: pa.Table, rows: np.ndarray, column: str) -> pa.ChunkedArray:
+    return ledger.column(column).take(pa.array(rows, pa.int64()))
+
+
+def trail_table(ledger: pa.Table, flows: Flows, victims: list[str], method: str) -> pa.Table:
+    """One row per (victim, transaction): the victim's share, at the fewest hops it got there."""
+    if not flows.trail:
+        return TRAIL.empty_table()
+    raw = np.array(flows.trail, np.int64)
+    grouped = (
+        pa.table({"row": raw[:, 0], "v": raw[:, 1], "hop": raw[:, 2], "fen": raw[:, 3]})
+        .group_by(["row", "v"])
+        .aggregate([("hop", "min"), ("fen", "sum")])
+        .sort_by([("v", "ascending"), ("row", "ascending")])
+    )
+    rows = grouped.column("row").to_numpy()
+    return pa.table(
+        {
+            "report_id": pa.array(victims, pa.string()).take(grouped.column("v")),
+            "hop": grouped.column("hop_min").cast(pa.int16()),
+            "txn_id": _take(ledger, rows, "txn_id"),
+            "time": _take(ledger, rows, "time"),
+            "from_account": _take(ledger, rows, "from_account"),
+            "to_account": _take(ledger, rows, "to_account"),
+            "amount_fen": grouped.column("fen_sum"),
+            "method": pa.repeat(method, len(rows)),
+        },
+        schema=TRAIL,
+    )
+
+
+def exits_table(ledger: pa.Table, flows: Flows, victims: list[str], method: str) -> pa.Table:
+    """One row per (victim, transaction, kind) of money leaving the ledger or the depth limit."""
+    if not flows.exits:
+        return EXITS.empty_table()
+    raw = np.array(flows.exits, np.int64)
+    g = (
+        pa.table({"row": raw[:, 0], "v": raw[:, 1], "kind": raw[:, 2], "fen": raw[:, 3]})
+        .group_by(["row", "v", "kind"])
+        .aggregate([("fen", "sum")])
+        .sort_by([("v", "ascending"), ("row", "ascending")])
+    )
+    rows = g.column("row").to_numpy()
+    depth = pc.equal(g.column("kind"), DEPTH_LIMIT)
+    return pa.table(
+        {
+            "report_id": pa.array(victims, pa.string()).take(g.column("v")),
+            "txn_id": _take(ledger, rows, "txn_id"),
+            "time": _take(ledger, rows, "time"),
+            "from_account": _take(ledger, rows, "from_account"),
+            "channel": pc.if_else(depth, "depth_limit", _take(ledger, rows, "channel")),
+            "terminal": pc.if_else(depth, None, _take(ledger, rows, "terminal")),
+            "amount_fen": g.column("fen_sum"),
+            "method": pa.repeat(method, len(rows)),
+        },
+        schema=EXITS,
+    )
+
+
+def positions_table(
+    ledger: pa.Table,
+    flows: Flows,
+    victims: list[str],
+    accounts: pa.Array,
+    method: str,
+    as_of: datetime,
+) -> pa.Table:
+    """One row per (victim, account) still holding some of the victim's money."""
+    if not flows.held:
+        return POSITIONS.empty_table()
+    keys = np.array(list(flows.held), np.int64)
+    vals = np.array(list(flows.held.values()), np.int64)
+    order = np.lexsort((keys[:, 0], keys[:, 1]))
+    keys, vals = keys[order], vals[order]
+    return pa.table(
+        {
+            "report_id": pa.array(victims, pa.string()).take(pa.array(keys[:, 1])),
+            "account": accounts.take(pa.array(keys[:, 0])),
+            "amount_fen": pa.array(vals[:, 0]),
+            "method": pa.repeat(method, len(keys)),
+            "hops": pa.array(vals[:, 1].astype(np.int16)),
+            "last_in_at": _take(ledger, vals[:, 2], "time"),
+            "as_of": pa.repeat(pa.scalar(as_of, POSITIONS.field("as_of").type), len(keys)),
+        },
+        schema=POSITIONS,
+    )
+
+
+def deposits_table(trail: pa.Table, paying: dict[str, str], account: str | None) -> pa.Table:
+    """Victim-attributed deposits (of one account, or of every account) from a trail."""
+    t = trail.filter(pc.is_valid(trail.column("to_account")))
+    if account is not None:
+        t = t.filter(pc.equal(t.column("to_account"), account))
+    t = t.sort_by([("to_account", "ascending"), ("time", "ascending"), ("txn_id", "ascending")])
+    reports = t.column("report_id").to_pylist()
+    return pa.table(
+        {
+            "account": t.column("to_account"),
+            "txn_id": t.column("txn_id"),
+            "time": t.column("time"),
+            "amount_fen": t.column("amount_fen"),
+            "report_id": t.column("report_id"),
+            "paying_account": pa.array([paying.get(r) for r in reports], pa.string()),
+        },
+        schema=DEPOSITS,
+    )

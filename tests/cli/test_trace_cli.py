@@ -1,0 +1,64 @@
+"""`fraudlink trace`: text, JSON with conserved totals, methods, an unknown report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fraudlink.cli.main import cli
+from fraudlink.ingest import ingest_paths
+from fraudlink.store import Store
+
+
+@pytest.fixture(scope="module")
+def db(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("trace-cli") / "store.duckdb"
+    with Store(path) as store:
+        ingest_paths(store, [tiny_world / "feeds"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(db: Path) -> str:
+    with Store(db) as store:
+        return str(store.arrow("select min(report_id) as r from report_payments")["r"][0])
+
+
+def run(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["trace", "--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+def test_text(db: Path, report: str) -> None:
+    code, out = run(db, "--report", report)
+    assert code == 0, out
+    assert f"report {report}: money traced by fifo" in out
+    assert "UTC+8" in out and "still in accounts:" in out and "left the ledger:" in out
+    assert "\n1 " in out  # the victim's payment is hop 1
+
+
+@pytest.mark.parametrize("method", ["fifo", "pro_rata", "poison"])
+def test_json_totals(db: Path, report: str, method: str) -> None:
+    code, out = run(db, "--report", report, "--method", method, "--json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["method"] == method and doc["as_of"].endswith("+00:00")
+    assert doc["trail"][0]["hop"] == 1 and isinstance(doc["trail"][0]["amount_fen"], int)
+    t = doc["totals"]
+    if method != "poison":  # poison is an upper bound and counts money more than once
+        assert t["paid_fen"] == t["held_fen"] + t["cashed_out_fen"] + t["beyond_depth_fen"]
+
+
+def test_depth_limit(db: Path, report: str) -> None:
+    code, out = run(db, "--report", report, "--hops", "1", "--json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert {r["hop"] for r in doc["trail"]} == {1}
+
+
+def test_unknown_report(db: Path) -> None:
+    code, out = run(db, "--report", "R0")
+    assert code == 1 and "no report R0" in out

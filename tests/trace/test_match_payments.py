@@ -1,0 +1,61 @@
+"""Reported payments are found in the ledger despite rounded amounts, times and a wrong digit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.compute as pc
+
+from fraudlink.store import Store
+from fraudlink.trace.match_payments import MATCHED, match_payments
+
+
+def test_every_reported_payment_is_the_victims_own(store: Store, tiny_world: Path) -> None:
+    m = match_payments(store)
+    assert m.schema == MATCHED
+    assert m.num_rows == store.count("report_payments")
+    assert len(set(m.column("txn_id").to_pylist())) == m.num_rows
+    truth = tiny_world / "truth"
+    con = duckdb.connect()
+    con.register("m", m)
+    wrong = con.execute(
+        f"""select count(*) from m
+            left join '{truth}/fraud_payments.parquet' f using (txn_id)
+            left join '{truth}/episodes.parquet' e on e.episode_id = f.episode_id
+            where e.report_id is distinct from m.report_id"""
+    ).fetchone()
+    assert wrong == (0,)
+
+
+def test_mistyped_account_and_rounded_amount(trace_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(trace_db, copy)
+    with Store(copy) as store:
+        row = store.arrow(
+            """select p.report_id, p.seq, p.to_account, x.txn_id, x.amount_fen
+               from report_payments p join transactions x on x.to_account = p.to_account
+               and abs(epoch(x.time) - epoch(p.paid_at)) < 7200 and x.amount_fen = p.amount_fen
+               order by 1, 2 limit 1"""
+        ).to_pylist()[0]
+        acc = row["to_account"]
+        wrong = acc[:-3] + str((int(acc[-3]) + 4) % 10) + acc[-2:]
+        rounded = max(round(row["amount_fen"] / 10_000) * 10_000, 10_000)
+        store.con.execute(
+            "update report_payments set to_account = ?, amount_fen = ?, "
+            "paid_at = paid_at + interval 50 minute where report_id = ? and seq = ?",
+            [wrong, rounded, row["report_id"], row["seq"]],
+        )
+        m = match_payments(store, [row["report_id"]])
+    hit = m.filter(pc.equal(m.column("seq"), row["seq"])).to_pylist()
+    assert hit == [
+        {"report_id": row["report_id"], "seq": row["seq"], "txn_id": row["txn_id"],
+         "matched_by": "near_account"}
+    ]  # fmt: skip
+
+
+def test_only_the_reports_asked_for(store: Store) -> None:
+    rid = store.arrow("select min(report_id) as r from report_payments").column("r")[0].as_py()
+    m = match_payments(store, [rid])
+    assert set(m.column("report_id").to_pylist()) == {rid}

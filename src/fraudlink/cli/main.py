@@ -9,6 +9,7 @@ from fraudlink.cli.demo_cmd import demo
 from fraudlink.cli.ingest_cmd import export, ingest
 from fraudlink.cli.match_cmd import match
 from fraudlink.cli.orders_cmd import orders
+from fraudlink.cli.returns_cmd import returns
 from fraudlink.cli.simulate_cmd import simulate
 from fraudlink.cli.trace_cmd import trace
 
@@ -26,6 +27,7 @@ cli.add_command(simulate)
 cli.add_command(demo)
 cli.add_command(ingest)
 cli.add_command(export)
+cli.add_command(returns)
 cli.add_command(match)
 cli.add_command(trace)
 cli.add_command(orders)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,8 @@ from fraudlink.match.index import IndicatorIndex
 from fraudlink.match.lookup import QueryError, ReportMatch, match_report, match_values
 from fraudlink.match.seized import seized_report
 from fraudlink.model import identifiers
+from fraudlink.model.clock import CHINA
 
-# Investigators read China time; the store and JSON keep UTC.
-CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 KIND_CHOICES = sorted({*identifiers.KINDS, "account"})
 HIT_COLUMNS = ("query", "node_id", "source", "ref", "report_id", "time", "confidence")
 

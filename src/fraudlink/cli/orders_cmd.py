@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from fraudlink.cli.common import render_table
 from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.model.clock import CHINA
 from fraudlink.store import Store
 from fraudlink.trace.order_rules import FREEZE, KINDS, STATES, STOP, TARGETS, Order
 from fraudlink.trace.orders import (
@@ -27,8 +28,6 @@ from fraudlink.trace.orders import (
     update_order,
 )
 
-# Investigators read China time; the store and JSON keep UTC.
-CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 METHODS = ("fifo", "pro_rata", "poison")
 NOW_HELP = "Act as at this time (ISO 8601; UTC unless it has an offset) [default: the clock]."
 

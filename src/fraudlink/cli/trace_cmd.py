@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,8 @@ import pyarrow as pa
 
 from fraudlink.cli.common import render_table
 from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.model.clock import CHINA
 from fraudlink.trace.engine import METHODS, TraceResult, trace_report
-
-# Investigators read China time and yuan; the store and JSON keep UTC and fen.
-CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 
 
 @click.command()

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
-from fraudlink.trace.match_payments import match_payments
+from fraudlink.trace.match_payments import MATCHED, match_payments
 from fraudlink.trace.replay import replay
 from fraudlink.trace.subledger import seed_transactions, subledger
 from fraudlink.trace.tables import deposits_table, exits_table, positions_table, trail_table
@@ -156,8 +156,6 @@ def result_from_ledger(
 
 
 def _no_match() -> pa.Table:
-    from fraudlink.trace.match_payments import MATCHED
-
     return MATCHED.empty_table()
 
 

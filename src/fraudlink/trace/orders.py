@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fraudlink.model.clock import CHINA
 from fraudlink.store import Store
 from fraudlink.trace.order_rules import (
     FREEZE,
@@ -37,7 +38,6 @@ from fraudlink.trace.order_store import (
 )
 from fraudlink.trace.ranking import hold_times, priority
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 _PREFIX = {STOP: "SP", FREEZE: "FZ"}
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fraudlink.model.clock import CHINA
 from fraudlink.trace import allocation as alloc
 from fraudlink.trace.allocation import Piece
 from fraudlink.trace.schemas import DEPOSITS
@@ -28,7 +29,6 @@ from fraudlink.trace.schemas import DEPOSITS
 Rule = Literal["single", "fifo", "pro_rata", "none"]
 FORCEABLE_RULES = ("fifo", "pro_rata")
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
 NOTICE_DAYS = 30  # Article 8(3): pro-rata returns wait for a 30-day public notice (公告)
 BANK_WORKING_DAYS = 3  # banks carry out a return instruction within 3 working days
 

@@ -1,0 +1,55 @@
+"""`fraudlink returns`: a plan per frozen account, in JSON and for a person to read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from fraudlink.cli.main import cli
+from fraudlink.ingest import ingest_paths
+from fraudlink.store import Store
+from fraudlink.trace.engine import ledger_end, trace_all
+
+
+def test_plan_for_an_account_holding_victim_money(tiny_world: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        ingest_paths(store, [tiny_world / "feeds"])
+        end = ledger_end(store)
+        positions = trace_all(store, as_of=end).positions.to_pylist()
+    assert positions, "the tiny world should leave some victim money in accounts"
+    held = max(positions, key=lambda r: r["amount_fen"])
+    at = end.strftime("%Y-%m-%dT%H:%M:%S%z")
+    args = [
+        "returns",
+        "--db",
+        str(db),
+        "--account",
+        held["account"],
+        "--frozen-fen",
+        str(held["amount_fen"]),
+        "--at",
+        at,
+    ]
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    [plan] = json.loads(result.stdout)
+    returned = sum(line["amount_fen"] for line in plan["lines"])
+    assert returned + plan["kept_fen"] == held["amount_fen"]
+    assert held["report_id"] in {line["report_id"] for line in plan["lines"]}
+    text = CliRunner().invoke(cli, args)
+    assert text.exit_code == 0 and held["account"] in text.stdout
+
+
+def test_no_freezes_means_nothing_to_return(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["returns", "--db", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == 0 and "nothing to return" in result.stdout
+
+
+def test_account_needs_its_balance(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["returns", "--db", str(tmp_path / "s.duckdb"), "--account", "6222020000000000018"]
+    )
+    assert result.exit_code != 0 and "--frozen-fen" in result.output

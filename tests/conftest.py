@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,26 @@ def stats_world(tmp_path_factory: pytest.TempPathFactory, stats_cfg: SimConfig) 
     out = tmp_path_factory.mktemp("stats") / "world"
     simulate_to_dir(stats_cfg, 11, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo preset, seed 1: the world the issues' demo targets are measured on."""
+    out = tmp_path_factory.mktemp("demo") / "world"
+    simulate_to_dir(load_config("demo"), 1, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def ingested_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, str], Path]:
+    """Make a new store file holding a world's feeds, for tests that share it."""
+    from fraudlink.ingest import ingest_paths
+    from fraudlink.store import Store
+
+    def make(world: Path, name: str) -> Path:
+        path = tmp_path_factory.mktemp(name) / "store.duckdb"
+        with Store(path) as store:
+            assert not ingest_paths(store, [world / "feeds"]).errors
+        return path
+
+    return make

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from fraudlink.ingest import ingest_paths
 from fraudlink.store import Store
 
 
 @pytest.fixture(scope="session")
-def tiny_db(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_db(tiny_world: Path, ingested_file: Callable[[Path, str], Path]) -> Path:
     """A store file holding the tiny world's feeds."""
-    path = tmp_path_factory.mktemp("match-db") / "store.duckdb"
-    with Store(path) as store:
-        assert not ingest_paths(store, [tiny_world / "feeds"]).errors
-    return path
+    return ingested_file(tiny_world, "match-db")
 
 
 @pytest.fixture

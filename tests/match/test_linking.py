@@ -11,7 +11,6 @@ import pytest
 from fraudlink.ingest import ingest_paths
 from fraudlink.match.clusters import CaseClusters, CaseLinker, pair_scores
 from fraudlink.match.linking import grouped, link_reports, link_weights, report_identifiers
-from fraudlink.simulate import load_config, simulate_to_dir
 from fraudlink.store import Store
 
 
@@ -25,13 +24,6 @@ def gangs(world: Path) -> dict[str, int]:
     """Truth, for tests only: the gang behind each reported episode."""
     rows = pq.read_table(world / "truth" / "episodes.parquet", columns=["report_id", "gang_id"])
     return {r["report_id"]: r["gang_id"] for r in rows.to_pylist() if r["report_id"]}
-
-
-@pytest.fixture(scope="session")
-def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo-linking") / "world"
-    simulate_to_dir(load_config("demo"), 1, out)
-    return out
 
 
 @pytest.fixture(scope="session")

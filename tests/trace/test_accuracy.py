@@ -7,26 +7,24 @@ payment in ten, and the money of a forgotten payment cannot be found from the re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from tracing_truth import located_share, truth_payments
 
-from fraudlink.ingest import ingest_paths
-from fraudlink.simulate import load_config, simulate_to_dir
 from fraudlink.store import Store
 from fraudlink.trace.engine import ledger_end, trace_all, trace_matched
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
-    """The demo preset, seed 1, simulated and ingested once for this module."""
-    world = tmp_path_factory.mktemp("demo") / "world"
-    simulate_to_dir(load_config("demo"), 1, world)
-    with Store(world.parent / "store.duckdb") as store:
-        assert not ingest_paths(store, [world / "feeds"]).errors
-        yield world, store
+def demo(
+    demo_world: Path, ingested_file: Callable[[Path, str], Path]
+) -> Iterator[tuple[Path, Store]]:
+    """The demo world (shared), ingested once for this module."""
+    path = ingested_file(demo_world, "trace-demo")
+    with Store(path) as store:
+        yield demo_world, store
 
 
 def test_fifo_locates_95_percent_at_demo(demo: tuple[Path, Store]) -> None:

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from fraudlink.model import identifiers
 from fraudlink.model.schema import Column
-from fraudlink.store.compute import compute_connection
+from fraudlink.store.compute import compute_connection, registered
 
 BoolArray = npt.NDArray[np.bool_]
 Result = tuple[pa.Array | pa.ChunkedArray, BoolArray, str]
@@ -224,8 +224,5 @@ def convert_identifier(values: pa.Array | pa.ChunkedArray, kind: str) -> Result:
 def distinct(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The distinct values of a large string column (DuckDB's parallel hash, not a Python set)."""
     con = compute_connection()
-    con.register("distinct_input", pa.table({"v": column}))
-    try:
-        return flat(con.sql("select distinct v from distinct_input").to_arrow_table().column(0))
-    finally:
-        con.unregister("distinct_input")
+    with registered(con, pa.table({"v": column}), "distinct") as name:
+        return flat(con.sql(f"select distinct v from {name}").to_arrow_table().column(0))

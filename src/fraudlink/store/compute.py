@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
+import pyarrow as pa
 
 _CON: list[duckdb.DuckDBPyConnection] = []
+_NAMES = itertools.count()
 
 
 def compute_connection() -> duckdb.DuckDBPyConnection:
@@ -15,3 +21,16 @@ def compute_connection() -> duckdb.DuckDBPyConnection:
         con.execute("set TimeZone = 'UTC'")
         _CON.append(con)
     return _CON[0]
+
+
+@contextmanager
+def registered(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, prefix: str = "arrow"
+) -> Iterator[str]:
+    """An Arrow table visible to SQL under a fresh name for the length of a block."""
+    name = f"_{prefix}_{next(_NAMES)}"
+    con.register(name, table)
+    try:
+        yield name
+    finally:
+        con.unregister(name)

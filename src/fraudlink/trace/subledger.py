@@ -10,14 +10,12 @@ payment out change nobody's share. Nothing outside it is read by the lot account
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
 
 import pyarrow as pa
 
 from fraudlink.store import Store
-
-_NAMES = itertools.count()
+from fraudlink.store.compute import registered
 
 FRONTIER_SQL = """
 with recursive f(account, first_at, hop) using key (account) as (
@@ -58,9 +56,7 @@ select r.*, s.report_id from rows r left join {seeds} s using (txn_id) order by 
 
 def seed_transactions(store: Store, matched: pa.Table, as_of: datetime) -> pa.Table:
     """The ledger rows of matched payments (report_id + transaction columns), up to as_of."""
-    name = f"_trace_matched_{next(_NAMES)}"
-    store.con.register(name, matched.select(["report_id", "txn_id"]))
-    try:
+    with registered(store.con, matched.select(["report_id", "txn_id"]), "trace_matched") as name:
         return store.arrow(
             f"""select m.report_id, x.txn_id, x.time, x.from_account, x.to_account,
                        x.amount_fen, x.channel, x.terminal
@@ -68,27 +64,17 @@ def seed_transactions(store: Store, matched: pa.Table, as_of: datetime) -> pa.Ta
                 where x.time <= ? and x.to_account is not null order by x.time, x.txn_id""",
             [as_of],
         )
-    finally:
-        store.con.unregister(name)
 
 
 def subledger(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
     """The tainted sub-ledger for these seeds, sorted by time; report_id set on seed rows."""
-    name = f"_trace_seeds_{next(_NAMES)}"
-    store.con.register(name, seeds)
-    try:
+    with registered(store.con, seeds, "trace_seeds") as name:
         frontier = FRONTIER_SQL.format(seeds=name)
         sql = SUBLEDGER_SQL.format(frontier=frontier, seeds=name)
         return store.arrow(sql, [max_hops, as_of, as_of])
-    finally:
-        store.con.unregister(name)
 
 
 def frontier(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
     """(account, first_at, hop) of every account the seeds' money could reach."""
-    name = f"_trace_seeds_{next(_NAMES)}"
-    store.con.register(name, seeds)
-    try:
+    with registered(store.con, seeds, "trace_seeds") as name:
         return store.arrow(FRONTIER_SQL.format(seeds=name), [max_hops, as_of])
-    finally:
-        store.con.unregister(name)

@@ -22,7 +22,7 @@ MARGIN_RANGE = (0.90, 0.99)
 # Share of customers paying by bank transfer rather than by merchant (QR) payment.
 TRANSFER_IN_SHARE = 0.6
 _HOUR_SLOTS = 1 << 12  # hour buckets per business per day in the batching key (covers long holds)
-_HOUR_BASE = 1 << 5    # receipts can start up to 8 hours before the UTC day start
+_HOUR_BASE = 1 << 5  # receipts can start up to 8 hours before the UTC day start
 
 
 def _suppliers(life: Life, rng: np.random.Generator, biz: np.ndarray) -> np.ndarray:
@@ -59,8 +59,9 @@ def run_business(life: Life) -> None:
         src = choose_source(life, rng, buyer)
         amount = lognormal_fen(rng, cfg.p2p_median_yuan, cfg.amount_sigma, n)
         ok = src != biz[b]
-        channel = np.where(rng.random(n) < TRANSFER_IN_SHARE, CHANNEL["transfer"],
-                           CHANNEL["merchant"])
+        channel = np.where(
+            rng.random(n) < TRANSFER_IN_SHARE, CHANNEL["transfer"], CHANNEL["merchant"]
+        )
         append_transactions(world, t_in[ok], src[ok], biz[b][ok], amount[ok], channel[ok])
 
         hold = (rng.lognormal(np.log(hold_median), HOLD_SIGMA, n) * US_PER_HOUR).astype(np.int64)
@@ -77,5 +78,6 @@ def run_business(life: Life) -> None:
         out = np.maximum(np.floor(total * margin), 100).astype(np.int64)
         to = suppliers[np.maximum(owner, 0), rng.integers(0, SUPPLIERS_PER_BUSINESS, len(groups))]
         keep = (groups >= 0) & (last < life.end_us) & (to >= 0)
-        append_transactions(world, last[keep], biz[owner[keep]], to[keep], out[keep],
-                            CHANNEL["transfer"])
+        append_transactions(
+            world, last[keep], biz[owner[keep]], to[keep], out[keep], CHANNEL["transfer"]
+        )

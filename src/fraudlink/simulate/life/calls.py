@@ -15,9 +15,9 @@ from fraudlink.simulate.life.context import I64, SIM, Groups, Life
 from fraudlink.simulate.world import CHINA_OFFSET_US, US_PER_HOUR, US_PER_SECOND, World
 
 # Ordinary people.
-ACQUAINTANCE_SHARE = 0.85   # the rest go to other numbers (services, shops, strangers)
-ALT_SIM_SHARE = 0.15        # calls from a second SIM, for those who hold one
-AWAY_SHARE = 0.2            # calls made away from the home cell, elsewhere in the district
+ACQUAINTANCE_SHARE = 0.85  # the rest go to other numbers (services, shops, strangers)
+ALT_SIM_SHARE = 0.15  # calls from a second SIM, for those who hold one
+AWAY_SHARE = 0.2  # calls made away from the home cell, elsewhere in the district
 ANSWERED_SHARE = 0.85
 CALL_SIGMA = 1.0
 MAX_CALL_SECONDS = 3 * 3600
@@ -35,8 +35,15 @@ OFFICE_HOURS = (9.0, 18.0)
 WEEKEND_FACTOR = 0.3
 
 
-def append_calls(world: World, time: npt.ArrayLike, caller: npt.ArrayLike, callee: npt.ArrayLike,
-                 kind: npt.ArrayLike, duration_s: npt.ArrayLike, cell: npt.ArrayLike) -> None:
+def append_calls(
+    world: World,
+    time: npt.ArrayLike,
+    caller: npt.ArrayLike,
+    callee: npt.ArrayLike,
+    kind: npt.ArrayLike,
+    duration_s: npt.ArrayLike,
+    cell: npt.ArrayLike,
+) -> None:
     """Append one chunk to the calls log with the contract's dtypes."""
     t = np.asarray(time, dtype=np.int64)
     if not len(t):
@@ -51,8 +58,14 @@ def append_calls(world: World, time: npt.ArrayLike, caller: npt.ArrayLike, calle
     )
 
 
-def _durations(rng: np.random.Generator, n: int, sms: npt.NDArray[np.bool_], median: float,
-               sigma: float, answered: float) -> I64:
+def _durations(
+    rng: np.random.Generator,
+    n: int,
+    sms: npt.NDArray[np.bool_],
+    median: float,
+    sigma: float,
+    answered: float,
+) -> I64:
     """Seconds of each call: 0 for SMS and unanswered calls, else log-normal around the median."""
     secs = np.clip(rng.lognormal(np.log(max(median, 1.0)), sigma, n), 1, MAX_CALL_SECONDS)
     up = ~sms & (rng.random(n) < answered)
@@ -66,8 +79,9 @@ def _strangers(life: Life, rng: np.random.Generator, n: int) -> I64:
 def _ordinary(life: Life, rng: np.random.Generator, day: int, circles: Circles) -> None:
     cfg = life.cfg
     callers = life.callers
-    who = np.repeat(callers, life.counts(rng, cfg.calls_per_person_day * life.activity[callers],
-                                         len(callers)))
+    who = np.repeat(
+        callers, life.counts(rng, cfg.calls_per_person_day * life.activity[callers], len(callers))
+    )
     n = len(who)
     sim = life.sim[who]
     alt = life.alt_sim[who]
@@ -86,15 +100,15 @@ def _ordinary(life: Life, rng: np.random.Generator, day: int, circles: Circles) 
     append_calls(life.world, t[ok], sim[ok], callee[ok], sms[ok], duration[ok], cell[ok])
 
 
-def _riders(life: Life, rng: np.random.Generator, day: int, riders: I64,
-            customers: Groups) -> None:
+def _riders(life: Life, rng: np.random.Generator, day: int, riders: I64, customers: Groups) -> None:
     cfg = life.cfg
     s = life.world.entity("sims")
     who = np.repeat(riders, life.counts(rng, cfg.rider_calls_per_day, len(riders)))
     n = len(who)
     district = life.district[s["owner"][who]]
-    callee = np.where(rng.random(n) < RIDER_LOCAL_SHARE, customers.pick(rng, district),
-                      _strangers(life, rng, n))
+    callee = np.where(
+        rng.random(n) < RIDER_LOCAL_SHARE, customers.pick(rng, district), _strangers(life, rng, n)
+    )
     ok = callee != who
     sms = rng.random(n) < cfg.sms_share / 2
     duration = _durations(rng, n, sms, RIDER_MEDIAN_SECONDS, RIDER_SIGMA, RIDER_ANSWERED_SHARE)
@@ -120,24 +134,38 @@ def _centres(life: Life, rng: np.random.Generator, agents: I64) -> I64:
     return cell
 
 
-def _call_centre(life: Life, rng: np.random.Generator, day: int, agents: I64,
-                 agent_cell: I64) -> None:
+def _call_centre(
+    life: Life, rng: np.random.Generator, day: int, agents: I64, agent_cell: I64
+) -> None:
     cfg = life.cfg
-    rate = cfg.call_centre_calls_per_day * (WEEKEND_FACTOR if life.local_date(day).weekday() >= 5
-                                            else 1.0)
+    rate = cfg.call_centre_calls_per_day * (
+        WEEKEND_FACTOR if life.local_date(day).weekday() >= 5 else 1.0
+    )
     k = life.counts(rng, rate, len(agents))
     who = np.repeat(agents, k)
     cell = np.repeat(agent_cell, k)
     n = len(who)
     callee = _strangers(life, rng, n)
     ok = callee != who
-    duration = _durations(rng, n, np.zeros(n, bool), CENTRE_MEDIAN_SECONDS, CENTRE_SIGMA,
-                          CENTRE_ANSWERED_SHARE)
+    duration = _durations(
+        rng, n, np.zeros(n, bool), CENTRE_MEDIAN_SECONDS, CENTRE_SIGMA, CENTRE_ANSWERED_SHARE
+    )
     hour = rng.uniform(*OFFICE_HOURS, n)
-    t = (life.day_us(day) - CHINA_OFFSET_US + (hour * US_PER_HOUR).astype(np.int64)
-         + rng.integers(0, US_PER_SECOND, n))
-    append_calls(life.world, t[ok], who[ok], callee[ok], np.zeros(int(ok.sum()), np.int8),
-                 duration[ok], cell[ok])
+    t = (
+        life.day_us(day)
+        - CHINA_OFFSET_US
+        + (hour * US_PER_HOUR).astype(np.int64)
+        + rng.integers(0, US_PER_SECOND, n)
+    )
+    append_calls(
+        life.world,
+        t[ok],
+        who[ok],
+        callee[ok],
+        np.zeros(int(ok.sum()), np.int8),
+        duration[ok],
+        cell[ok],
+    )
 
 
 def run_calls(life: Life, circles: Circles) -> None:

@@ -25,8 +25,14 @@ Bool = npt.NDArray[np.bool_]
 ACC = {r: i for i, r in enumerate(ACCOUNT_ROLES)}
 SIM = {r: i for i, r in enumerate(SIM_ROLES)}
 CHANNEL = {c: i for i, c in enumerate(TRANSACTION_CHANNELS)}
-LIFE_ACCOUNT_ROLES = ("ordinary", "merchant", "small_business", "employer", "utility",
-                      "innocent_seller")
+LIFE_ACCOUNT_ROLES = (
+    "ordinary",
+    "merchant",
+    "small_business",
+    "employer",
+    "utility",
+    "innocent_seller",
+)
 LIFE_SIM_ROLES = ("ordinary", "call_centre", "delivery_rider")
 # Share of a person's extra accounts (Class I at further banks) that are in use; the rest sleep.
 ACTIVE_EXTRA_ACCOUNT_SHARE = 0.5
@@ -35,8 +41,13 @@ ACTIVE_EXTRA_ACCOUNT_SHARE = 0.5
 class Groups:
     """Items grouped by an integer key, for drawing a (weighted) member of each row's group."""
 
-    def __init__(self, items: npt.ArrayLike, group: npt.ArrayLike, n_groups: int,
-                 weight: npt.ArrayLike | None = None) -> None:
+    def __init__(
+        self,
+        items: npt.ArrayLike,
+        group: npt.ArrayLike,
+        n_groups: int,
+        weight: npt.ArrayLike | None = None,
+    ) -> None:
         items = np.asarray(items, dtype=np.int64)
         group = np.asarray(group, dtype=np.int64)
         order = np.argsort(group, kind="stable")
@@ -60,16 +71,18 @@ class Groups:
         start = self.start[g]
         if self.weighted:
             before = np.where(start > 0, self.cum[np.maximum(start - 1, 0)], 0.0)
-            total = np.where(cnt > 0, self.cum[np.minimum(start + cnt, len(self.cum)) - 1] - before,
-                             self.cum[-1])
+            total = np.where(
+                cnt > 0, self.cum[np.minimum(start + cnt, len(self.cum)) - 1] - before, self.cum[-1]
+            )
             target = np.where(cnt > 0, before, 0.0) + u * total
             pos = np.searchsorted(self.cum, target, side="right")
             lo = np.where(cnt > 0, start, 0)
             hi = np.where(cnt > 0, start + cnt, len(self.items)) - 1
             pos = np.clip(pos, lo, hi)
         else:
-            pos = np.where(cnt > 0, start + (u * cnt).astype(np.int64),
-                           (u * len(self.items)).astype(np.int64))
+            pos = np.where(
+                cnt > 0, start + (u * cnt).astype(np.int64), (u * len(self.items)).astype(np.int64)
+            )
         return self.items[pos]
 
     def pick_any(self, rng: np.random.Generator, n: int) -> I64:
@@ -88,24 +101,24 @@ class Life:
     cfg: OrdinaryConfig
     n_persons: int
     n_districts: int
-    district: I64          # district code per person
+    district: I64  # district code per person
     home_cell: I64
     activity: F64
-    account_ok: Bool       # accounts ordinary life may use
-    account_active: Bool   # ...and that are in use (not sleeping)
-    main: I64              # usable main (Class I) account per person, -1 none
-    wallet: I64            # usable payment-firm account, -1 none
-    class2: I64            # usable Class II account, -1 none
-    pay_account: I64       # account a person pays from by default, -1 none
-    card: I64              # bank card (main or Class II) for ATM and POS, -1 none
-    sim_ok: Bool           # SIMs ordinary life may use
-    sim: I64               # usable primary SIM per person, -1 none
-    alt_sim: I64           # a second usable SIM, -1 none
-    payers: I64            # persons who hold an account to pay from
-    callers: I64           # persons who hold a usable SIM
-    cells: Groups          # cells by district
-    atms: Groups           # ATM terminals by district
-    pos: Groups            # POS terminals by district
+    account_ok: Bool  # accounts ordinary life may use
+    account_active: Bool  # ...and that are in use (not sleeping)
+    main: I64  # usable main (Class I) account per person, -1 none
+    wallet: I64  # usable payment-firm account, -1 none
+    class2: I64  # usable Class II account, -1 none
+    pay_account: I64  # account a person pays from by default, -1 none
+    card: I64  # bank card (main or Class II) for ATM and POS, -1 none
+    sim_ok: Bool  # SIMs ordinary life may use
+    sim: I64  # usable primary SIM per person, -1 none
+    alt_sim: I64  # a second usable SIM, -1 none
+    payers: I64  # persons who hold an account to pay from
+    callers: I64  # persons who hold a usable SIM
+    cells: Groups  # cells by district
+    atms: Groups  # ATM terminals by district
+    pos: Groups  # POS terminals by district
 
     @property
     def start_us(self) -> int:
@@ -157,8 +170,11 @@ def build_life(world: World) -> Life:
     # Districts as codes shared by persons, cells and terminals.
     cells = world.entity("cells")
     terms = world.entity("terminals")
-    vocab = np.unique(np.concatenate([np.asarray(p["district"]).astype(str),
-                                      np.asarray(cells["district"]).astype(str)]))
+    vocab = np.unique(
+        np.concatenate(
+            [np.asarray(p["district"]).astype(str), np.asarray(cells["district"]).astype(str)]
+        )
+    )
     district = _codes(p["district"], vocab)
 
     ok_roles = np.array([ACC[r] for r in LIFE_ACCOUNT_ROLES])
@@ -181,7 +197,8 @@ def build_life(world: World) -> Life:
 
     # Main accounts, wallets and Class II accounts are in use; some extra Class I accounts sleep.
     account_active = account_ok & (
-        np.asarray(a["corporate"], dtype=bool) | (rng.random(len(a)) < ACTIVE_EXTRA_ACCOUNT_SHARE))
+        np.asarray(a["corporate"], dtype=bool) | (rng.random(len(a)) < ACTIVE_EXTRA_ACCOUNT_SHARE)
+    )
     for col in (main, wallet, class2):
         account_active[col[col >= 0]] = True
 
@@ -234,14 +251,21 @@ def build_life(world: World) -> Life:
     )
 
 
-def append_transactions(world: World, time: npt.ArrayLike, from_acc: npt.ArrayLike,
-                        to_acc: npt.ArrayLike, amount: npt.ArrayLike, channel: npt.ArrayLike | int,
-                        terminal: npt.ArrayLike | int = -1) -> None:
+def append_transactions(
+    world: World,
+    time: npt.ArrayLike,
+    from_acc: npt.ArrayLike,
+    to_acc: npt.ArrayLike,
+    amount: npt.ArrayLike,
+    channel: npt.ArrayLike | int,
+    terminal: npt.ArrayLike | int = -1,
+) -> None:
     """Append one chunk to the transactions log with the contract's dtypes."""
     t = np.asarray(time, dtype=np.int64)
     n = len(t)
     if not n:
         return
+
     def col(v: npt.ArrayLike | int, dtype: type) -> npt.NDArray[Any]:
         return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
 

@@ -17,8 +17,14 @@ BANK, PLATFORM = 0, 1
 HOME_SHARE = 0.5
 
 
-def append_logins(world: World, time: npt.ArrayLike, kind: int, account: npt.ArrayLike,
-                  device: npt.ArrayLike, ip: npt.ArrayLike) -> None:
+def append_logins(
+    world: World,
+    time: npt.ArrayLike,
+    kind: int,
+    account: npt.ArrayLike,
+    device: npt.ArrayLike,
+    ip: npt.ArrayLike,
+) -> None:
     """Append one chunk to the logins log with the contract's dtypes."""
     t = np.asarray(time, dtype=np.int64)
     if not len(t):
@@ -71,9 +77,21 @@ def run_logins(life: Life) -> None:
     for day in range(life.days):
         k = life.counts(rng, bank_rate, len(bank))
         acc, owner = np.repeat(bank, k), np.repeat(bank_owner, k)
-        append_logins(world, life.times(rng, day, len(acc)), BANK, acc, device[owner],
-                      _ips(life, rng, owner, nat))
+        append_logins(
+            world,
+            life.times(rng, day, len(acc)),
+            BANK,
+            acc,
+            device[owner],
+            _ips(life, rng, owner, nat),
+        )
         k = life.counts(rng, plat_rate, len(plat))
         acc, owner = np.repeat(plat, k), np.repeat(plat_owner, k)
-        append_logins(world, life.times(rng, day, len(acc)), PLATFORM, acc,
-                      np.repeat(plat_device, k), _ips(life, rng, owner, nat))
+        append_logins(
+            world,
+            life.times(rng, day, len(acc)),
+            PLATFORM,
+            acc,
+            np.repeat(plat_device, k),
+            _ips(life, rng, owner, nat),
+        )

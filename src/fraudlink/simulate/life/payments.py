@@ -57,9 +57,9 @@ ESCROW_SHARE = 0.6
 
 @dataclass
 class _Shops:
-    account: I64       # merchant accounts
-    terminal: I64      # each merchant's POS terminal, -1 none
-    groups: Groups     # local merchant index by district, weighted by popularity
+    account: I64  # merchant accounts
+    terminal: I64  # each merchant's POS terminal, -1 none
+    groups: Groups  # local merchant index by district, weighted by popularity
 
 
 def _shops(life: Life, rng: np.random.Generator) -> _Shops | None:
@@ -87,8 +87,9 @@ def choose_source(life: Life, rng: np.random.Generator, who: I64) -> I64:
 def _shopping(life: Life, rng: np.random.Generator, day: int, shops: _Shops) -> None:
     cfg = life.cfg
     payers = life.payers
-    who = np.repeat(payers, life.counts(rng, cfg.shopping_per_person_day * life.activity[payers],
-                                        len(payers)))
+    who = np.repeat(
+        payers, life.counts(rng, cfg.shopping_per_person_day * life.activity[payers], len(payers))
+    )
     n = len(who)
     local = rng.random(n) < LOCAL_SHOPPING_SHARE
     m = np.where(local, shops.groups.pick(rng, life.district[who]), shops.groups.pick_any(rng, n))
@@ -96,7 +97,10 @@ def _shopping(life: Life, rng: np.random.Generator, day: int, shops: _Shops) -> 
     at_pos = (rng.random(n) < life.cfg.pos_share) & (card >= 0) & (shops.terminal[m] >= 0)
     src = np.where(at_pos, card, choose_source(life, rng, who))
     append_transactions(
-        life.world, life.times(rng, day, n), src, shops.account[m],
+        life.world,
+        life.times(rng, day, n),
+        src,
+        shops.account[m],
         lognormal_fen(rng, cfg.shopping_median_yuan, cfg.amount_sigma, n),
         np.where(at_pos, CHANNEL["pos"], CHANNEL["merchant"]),
         np.where(at_pos, shops.terminal[m], -1),
@@ -106,21 +110,26 @@ def _shopping(life: Life, rng: np.random.Generator, day: int, shops: _Shops) -> 
 def _bills(life: Life, rng: np.random.Generator, day: int, utilities: I64) -> None:
     cfg = life.cfg
     payers = life.payers
-    who = np.repeat(payers, life.counts(rng, cfg.bills_per_person_month / DAYS_PER_MONTH,
-                                        len(payers)))
+    who = np.repeat(
+        payers, life.counts(rng, cfg.bills_per_person_month / DAYS_PER_MONTH, len(payers))
+    )
     n = len(who)
     append_transactions(
-        life.world, life.times(rng, day, n), choose_source(life, rng, who),
+        life.world,
+        life.times(rng, day, n),
+        choose_source(life, rng, who),
         utilities[rng.integers(0, len(utilities), n)],
-        lognormal_fen(rng, cfg.bill_median_yuan, cfg.amount_sigma, n), CHANNEL["payment"],
+        lognormal_fen(rng, cfg.bill_median_yuan, cfg.amount_sigma, n),
+        CHANNEL["payment"],
     )
 
 
 def _p2p(life: Life, rng: np.random.Generator, day: int, circles: Circles) -> None:
     cfg = life.cfg
     payers = life.payers
-    who = np.repeat(payers, life.counts(rng, cfg.p2p_per_person_day * life.activity[payers],
-                                        len(payers)))
+    who = np.repeat(
+        payers, life.counts(rng, cfg.p2p_per_person_day * life.activity[payers], len(payers))
+    )
     to = circles.pick(rng, who)
     ok = (to >= 0) & (to != who)
     who, to = who[ok], to[ok]
@@ -131,23 +140,25 @@ def _p2p(life: Life, rng: np.random.Generator, day: int, circles: Circles) -> No
     # Wallet to wallet when both have one and the payer uses theirs; else to the main account.
     to_wallet = (src == life.wallet[who]) & (life.wallet[to] >= 0)
     dst = np.where(to_wallet, life.wallet[to], life.pay_account[to])
-    amount = round_amounts(rng, lognormal_fen(rng, cfg.p2p_median_yuan, cfg.amount_sigma, n),
-                           P2P_ROUND_SHARE)
+    amount = round_amounts(
+        rng, lognormal_fen(rng, cfg.p2p_median_yuan, cfg.amount_sigma, n), P2P_ROUND_SHARE
+    )
     append_transactions(life.world, life.times(rng, day, n), src, dst, amount, CHANNEL["transfer"])
 
 
 @dataclass
 class _Own:
-    holders: I64       # persons with two or more accounts in use
-    start: I64         # their accounts: accounts[start[i]:start[i]+count[i]]
+    holders: I64  # persons with two or more accounts in use
+    start: I64  # their accounts: accounts[start[i]:start[i]+count[i]]
     count: I64
     accounts: I64
 
 
 def _own_accounts(life: Life) -> _Own:
     a = life.world.entity("accounts")
-    acc = np.flatnonzero(life.account_active & ~np.asarray(a["corporate"], dtype=bool)
-                         & (a["owner"] >= 0))
+    acc = np.flatnonzero(
+        life.account_active & ~np.asarray(a["corporate"], dtype=bool) & (a["owner"] >= 0)
+    )
     owner = np.asarray(a["owner"], dtype=np.int64)[acc]
     order = np.argsort(owner, kind="stable")
     acc, owner = acc[order], owner[order]
@@ -166,8 +177,14 @@ def _own_transfers(life: Life, rng: np.random.Generator, day: int, own: _Own) ->
     i = (rng.random(n) * count).astype(np.int64)
     j = (i + 1 + (rng.random(n) * (count - 1)).astype(np.int64)) % count
     amount = round_amounts(rng, lognormal_fen(rng, cfg.p2p_median_yuan, cfg.amount_sigma, n), 0.5)
-    append_transactions(life.world, life.times(rng, day, n), own.accounts[start + i],
-                        own.accounts[start + j], amount, CHANNEL["transfer"])
+    append_transactions(
+        life.world,
+        life.times(rng, day, n),
+        own.accounts[start + i],
+        own.accounts[start + j],
+        amount,
+        CHANNEL["transfer"],
+    )
 
 
 def _atm(life: Life, rng: np.random.Generator, day: int) -> None:
@@ -179,16 +196,23 @@ def _atm(life: Life, rng: np.random.Generator, day: int) -> None:
     limit = int(life.world.cfg.laundering.atm_limit_yuan * 100)
     amount = lognormal_fen(rng, cfg.atm_median_yuan, cfg.amount_sigma, n, round_to_fen=10_000)
     amount = np.clip(amount, 10_000, max(limit, 10_000))
-    append_transactions(life.world, life.times(rng, day, n), life.card[who], -1, amount,
-                        CHANNEL["atm_cash_out"], life.atms.pick(rng, life.district[who]))
+    append_transactions(
+        life.world,
+        life.times(rng, day, n),
+        life.card[who],
+        -1,
+        amount,
+        CHANNEL["atm_cash_out"],
+        life.atms.pick(rng, life.district[who]),
+    )
 
 
 @dataclass
 class _Payroll:
-    employer: I64      # employer account per employee
-    employee: I64      # employees' main accounts
-    salary: I64        # monthly salary in fen
-    batch_hour: F64    # China-time hour each employer runs its payroll (per employee's employer)
+    employer: I64  # employer account per employee
+    employee: I64  # employees' main accounts
+    salary: I64  # monthly salary in fen
+    batch_hour: F64  # China-time hour each employer runs its payroll (per employee's employer)
 
 
 def _payroll(life: Life, rng: np.random.Generator) -> _Payroll | None:
@@ -199,8 +223,12 @@ def _payroll(life: Life, rng: np.random.Generator) -> _Payroll | None:
     staff = np.flatnonzero(salaried & (life.main >= 0))
     if not len(employers) or not len(staff):
         return None
-    size = Groups(np.arange(len(employers)), np.zeros(len(employers)), 1,
-                  rng.lognormal(0.0, EMPLOYER_SIZE_SIGMA, len(employers)))
+    size = Groups(
+        np.arange(len(employers)),
+        np.zeros(len(employers)),
+        1,
+        rng.lognormal(0.0, EMPLOYER_SIZE_SIGMA, len(employers)),
+    )
     which = size.pick_any(rng, len(staff))
     salary = lognormal_fen(rng, life.cfg.salary_median_yuan, life.cfg.amount_sigma, len(staff), 100)
     batch = rng.uniform(9.0, 12.0, len(employers))
@@ -216,11 +244,21 @@ def salary_day_of(life: Life, day: int) -> bool:
 
 def _salaries(life: Life, rng: np.random.Generator, day: int, payroll: _Payroll) -> None:
     n = len(payroll.employee)
-    t = (life.day_us(day) - CHINA_OFFSET_US + (payroll.batch_hour * US_PER_HOUR).astype(np.int64)
-         + rng.integers(0, 15 * US_PER_MINUTE, n))
+    t = (
+        life.day_us(day)
+        - CHINA_OFFSET_US
+        + (payroll.batch_hour * US_PER_HOUR).astype(np.int64)
+        + rng.integers(0, 15 * US_PER_MINUTE, n)
+    )
     amount = np.maximum(payroll.salary * rng.uniform(1 - SALARY_JITTER, 1 + SALARY_JITTER, n), 100)
-    append_transactions(life.world, t, payroll.employer, payroll.employee,
-                        np.round(amount, -2).astype(np.int64).clip(100), CHANNEL["transfer"])
+    append_transactions(
+        life.world,
+        t,
+        payroll.employer,
+        payroll.employee,
+        np.round(amount, -2).astype(np.int64).clip(100),
+        CHANNEL["transfer"],
+    )
 
 
 def _second_hand(life: Life, rng: np.random.Generator, day: int, sellers: I64) -> None:
@@ -233,8 +271,9 @@ def _second_hand(life: Life, rng: np.random.Generator, day: int, sellers: I64) -
     ok = src != to
     amount = lognormal_fen(rng, cfg.p2p_median_yuan, cfg.amount_sigma, n)
     channel = np.where(rng.random(n) < ESCROW_SHARE, CHANNEL["payment"], CHANNEL["transfer"])
-    append_transactions(life.world, life.times(rng, day, n)[ok], src[ok], to[ok], amount[ok],
-                        channel[ok])
+    append_transactions(
+        life.world, life.times(rng, day, n)[ok], src[ok], to[ok], amount[ok], channel[ok]
+    )
 
 
 def second_hand_sellers(world: World, account_ok: npt.NDArray[np.bool_]) -> I64:

@@ -15,8 +15,14 @@ INSTALL_SHARE = 0.05
 POPULARITY_SIGMA = 1.0
 
 
-def append_web(world: World, time: npt.ArrayLike, sim: npt.ArrayLike, kind: npt.ArrayLike,
-               url: npt.ArrayLike, app: npt.ArrayLike) -> None:
+def append_web(
+    world: World,
+    time: npt.ArrayLike,
+    sim: npt.ArrayLike,
+    kind: npt.ArrayLike,
+    url: npt.ArrayLike,
+    app: npt.ArrayLike,
+) -> None:
     """Append one chunk to the web_events log with the contract's dtypes."""
     t = np.asarray(time, dtype=np.int64)
     if not len(t):
@@ -30,8 +36,10 @@ def append_web(world: World, time: npt.ArrayLike, sim: npt.ArrayLike, kind: npt.
     )
 
 
-def _popular(rng: np.random.Generator, items: npt.NDArray[np.int64],
-             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+def _popular(
+    rng: np.random.Generator,
+    items: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     w = rng.lognormal(0.0, POPULARITY_SIGMA, len(items))
     return items, np.cumsum(w) / max(w.sum(), 1e-12)
 
@@ -42,10 +50,18 @@ def run_web(life: Life) -> None:
     rng = world.rng("life:web")
     urls = world.entity("urls")
     apps = world.entity("apps")
-    url_ids, url_cum = _popular(rng, np.flatnonzero(~np.asarray(urls["fraud"], dtype=bool))
-                                if len(urls) else np.zeros(0, np.int64))
-    app_ids, app_cum = _popular(rng, np.flatnonzero(~np.asarray(apps["fraud"], dtype=bool))
-                                if len(apps) else np.zeros(0, np.int64))
+    url_ids, url_cum = _popular(
+        rng,
+        np.flatnonzero(~np.asarray(urls["fraud"], dtype=bool))
+        if len(urls)
+        else np.zeros(0, np.int64),
+    )
+    app_ids, app_cum = _popular(
+        rng,
+        np.flatnonzero(~np.asarray(apps["fraud"], dtype=bool))
+        if len(apps)
+        else np.zeros(0, np.int64),
+    )
     callers = life.callers
     rate = life.cfg.web_events_per_person_day * life.activity[callers]
     install_share = INSTALL_SHARE if len(app_ids) else 0.0
@@ -58,9 +74,21 @@ def run_web(life: Life) -> None:
         n = len(who)
         install = rng.random(n) < install_share
         u = rng.random(n)
-        url = (url_ids[np.minimum(np.searchsorted(url_cum, u), len(url_ids) - 1)]
-               if len(url_ids) else np.full(n, -1))
-        app = (app_ids[np.minimum(np.searchsorted(app_cum, u), len(app_ids) - 1)]
-               if len(app_ids) else np.full(n, -1))
-        append_web(world, life.times(rng, day, n), life.sim[who], install.astype(np.int8),
-                   np.where(install, -1, url), np.where(install, app, -1))
+        url = (
+            url_ids[np.minimum(np.searchsorted(url_cum, u), len(url_ids) - 1)]
+            if len(url_ids)
+            else np.full(n, -1)
+        )
+        app = (
+            app_ids[np.minimum(np.searchsorted(app_cum, u), len(app_ids) - 1)]
+            if len(app_ids)
+            else np.full(n, -1)
+        )
+        append_web(
+            world,
+            life.times(rng, day, n),
+            life.sim[who],
+            install.astype(np.int8),
+            np.where(install, -1, url),
+            np.where(install, app, -1),
+        )

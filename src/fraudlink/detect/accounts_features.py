@@ -1,0 +1,169 @@
+"""Per-account features for mule (card-cutting) detection, in whole-column DuckDB SQL.
+
+Everything is computed from the feeds as they stood at `as_of`: transactions, openings and logins
+up to it, and labels (reports, case confirmations, seizures, member flags) known by it. Missing
+values stay NULL (an account with no outflow has no hold time) because LightGBM handles them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+
+from fraudlink.model.enums import OCCUPATIONS
+from fraudlink.store import Store
+
+CASH_OUT_CHANNELS = ("atm_cash_out", "pos", "crypto")
+LARGE_INFLOW_FEN = 500_000  # 5,000 yuan: a typical victim payment, rare for a fresh account
+ROUND_FEN = 10_000  # whole hundreds of yuan
+
+# Accounts known as bad by the time: the label sources, each at the time the centre learnt of it.
+LABELS_SQL = """
+select distinct account from (
+  select p.to_account as account from report_payments p
+  join victim_reports r using (report_id) where r.reported_at <= $as_of
+  union all
+  select value from case_confirmations where kind = 'account' and confirmed_at <= $as_of
+  union all
+  select identifier from seized_evidence
+  where item_kind in ('bank_card', 'corporate_kit') and seized_at <= $as_of
+  union all
+  select value from member_flags where kind = 'account' and flagged_at <= $as_of
+) where account is not null
+"""
+
+FEATURES_SQL = """
+with
+acc as (select * from bank_accounts where opened_at <= $as_of),
+t as (select * from transactions where time <= $as_of),
+bad as ({labels}),
+ins as (
+  select to_account as account, time, amount_fen, from_account as cp from t
+  where to_account is not null
+),
+outs as (
+  select from_account as account, time, amount_fen, channel, to_account as cp from t
+),
+inf as (
+  select account, count(*) as n_in, sum(amount_fen) as in_fen, count(distinct cp) as fan_in,
+         min(time) filter (where amount_fen >= $large) as first_large_at,
+         count(distinct cp) filter (where cp in (select account from bad)) as bad_in_cp
+  from ins group by account
+),
+outf as (
+  select account, count(*) as n_out, sum(amount_fen) as out_fen, count(distinct cp) as fan_out,
+         sum(amount_fen) filter (where list_contains($cash, channel)) as cash_fen,
+         count(distinct cp) filter (where cp in (select account from bad)) as bad_out_cp
+  from outs group by account
+),
+both_ as (
+  select account, time, amount_fen from ins
+  union all select account, time, amount_fen from outs
+),
+mix as (
+  select account,
+         avg(case when hour(time + interval 8 hour) < 6 then 1.0 else 0.0 end) as night_share,
+         avg(case when amount_fen % $round = 0 then 1.0 else 0.0 end) as round_share
+  from both_ group by account
+),
+-- Each inflow against the first outflow at or after it: how long money sits before moving on.
+hold as (
+  select i.account, median(epoch(o.time) - epoch(i.time)) as hold_s
+  from ins i asof join outs o on i.account = o.account and o.time >= i.time
+  group by i.account
+),
+owners as (
+  select owner_idno, count(*) as cards_per_owner, count(distinct inst_id) as banks_per_owner,
+         count(*) filter (where account_class >= 2) as class23_per_owner
+  from acc group by owner_idno
+),
+lg as (
+  select l.account, l.device_imei, l.ip, a.owner_idno
+  from logins l join acc a using (account)
+  where l.account_kind = 'bank' and l.time <= $as_of
+),
+dev_owners as (
+  select device_imei, count(distinct owner_idno) as n from lg group by device_imei
+),
+ip_owners as (select ip, count(distinct owner_idno) as n from lg group by ip),
+logf as (
+  select lg.account, count(distinct lg.device_imei) as n_devices, count(distinct lg.ip) as n_ips,
+         max(d.n) - 1 as device_other_owners, max(i.n) - 1 as ip_other_owners
+  from lg join dev_owners d using (device_imei) join ip_owners i using (ip)
+  group by lg.account
+),
+-- Known-bad accounts of other owners used from the same handset: a den runs many kits on one.
+bad_dev as (
+  select lg.account, count(distinct b.account) as bad_device_peers
+  from lg join lg b using (device_imei)
+  where b.owner_idno <> lg.owner_idno and b.account in (select account from bad)
+  group by lg.account
+)
+select
+  a.account,
+  a.account_class::int as account_class,
+  (a.holder_kind = 'corporate')::int as corporate,
+  (a.outlet_id is null)::int as opened_online,
+  coalesce(inf.n_in, 0) as n_in,
+  coalesce(outf.n_out, 0) as n_out,
+  coalesce(inf.in_fen, 0) / 100.0 as in_yuan,
+  coalesce(outf.out_fen, 0) / 100.0 as out_yuan,
+  outf.out_fen / nullif(inf.in_fen, 0) as pass_through,
+  hold.hold_s / 3600.0 as hold_hours,
+  coalesce(inf.fan_in, 0) as fan_in,
+  coalesce(outf.fan_out, 0) as fan_out,
+  mix.night_share,
+  mix.round_share,
+  coalesce(outf.cash_fen, 0) / nullif(outf.out_fen, 0) as cash_out_share,
+  (epoch(inf.first_large_at) - epoch(a.opened_at)) / 86400.0 as days_to_large_inflow,
+  (epoch($as_of) - epoch(a.opened_at)) / 86400.0 as account_age_days,
+  o.cards_per_owner,
+  o.banks_per_owner,
+  o.class23_per_owner,
+  datediff('day', p.birth_date, $as_of::date) / 365.25 as owner_age,
+  nullif(list_position($occupations, p.occupation), 0) - 1 as occupation,
+  coalesce(logf.n_devices, 0) as n_devices,
+  coalesce(logf.n_ips, 0) as n_ips,
+  logf.device_other_owners,
+  logf.ip_other_owners,
+  coalesce(inf.bad_in_cp, 0) as bad_in_cp,
+  coalesce(outf.bad_out_cp, 0) as bad_out_cp,
+  coalesce(bad_dev.bad_device_peers, 0) as bad_device_peers
+from acc a
+left join inf using (account)
+left join outf using (account)
+left join mix using (account)
+left join hold using (account)
+left join owners o using (owner_idno)
+left join persons p on p.idno = a.owner_idno
+left join logf using (account)
+left join bad_dev using (account)
+order by a.account
+"""
+
+GRAPH_FEATURES = ("bad_in_cp", "bad_out_cp", "bad_device_peers")
+CATEGORICAL_FEATURES = ("occupation",)
+
+
+def _params(as_of: datetime) -> dict[str, object]:
+    """The named parameters the feature and label queries take."""
+    return {"as_of": as_of}
+
+
+def known_bad_accounts(store: Store, as_of: datetime) -> pa.Table:
+    """Accounts named as bad by a report, case, seizure or member flag known by `as_of`."""
+    return store.con.sql(LABELS_SQL, params=_params(as_of)).to_arrow_table()
+
+
+def account_features(store: Store, as_of: datetime) -> pa.Table:
+    """One row of features per account opened by `as_of`, from the feeds up to it."""
+    sql = FEATURES_SQL.format(labels=LABELS_SQL)
+    params = {
+        **_params(as_of),
+        "large": LARGE_INFLOW_FEN,
+        "round": ROUND_FEN,
+        "cash": list(CASH_OUT_CHANNELS),
+        "occupations": list(OCCUPATIONS),
+    }
+    return store.con.sql(sql, params=params).to_arrow_table()

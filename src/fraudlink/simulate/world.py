@@ -73,6 +73,20 @@ class Columns:
             raise ValueError(f"{self.name}: columns of different lengths {lengths}")
 
 
+# The in-memory contract of the big event logs: every generator appends these columns, and the
+# log casts to these types (a scalar stands for the whole chunk), so no generator repeats it.
+EVENT_COLUMNS: dict[str, dict[str, type]] = {
+    "transactions": {"time": np.int64, "from_acc": np.int32, "to_acc": np.int32,
+                     "amount": np.int64, "channel": np.int8, "terminal": np.int32},
+    "calls": {"time": np.int64, "caller": np.int32, "callee": np.int32, "kind": np.int8,
+              "duration_s": np.int32, "cell": np.int32},
+    "logins": {"time": np.int64, "account_kind": np.int8, "account": np.int32,
+               "device": np.int32, "ip": np.int32},
+    "web_events": {"time": np.int64, "sim": np.int32, "kind": np.int8, "url": np.int32,
+                   "app": np.int32},
+}  # fmt: skip
+
+
 class EventLog:
     """Events of one feed, gathered in chunks from many generators, sorted once at the end.
 
@@ -84,6 +98,7 @@ class EventLog:
     def __init__(self, name: str, time_column: str = "time") -> None:
         self.name = name
         self.time_column = time_column
+        self.dtypes = EVENT_COLUMNS.get(name, {})
         self.chunks: list[dict[str, Array]] = []
         self.count = 0
         self.order: npt.NDArray[np.int64] | None = None
@@ -94,8 +109,11 @@ class EventLog:
         """Add a chunk of events; return their provisional ids."""
         if self.table is not None:
             raise RuntimeError(f"{self.name}: log already finished")
-        chunk = {k: np.asarray(v) for k, v in columns.items()}
-        n = len(chunk[self.time_column])
+        if self.dtypes and set(columns) != set(self.dtypes):
+            raise ValueError(f"{self.name}.append: columns {sorted(columns)} are not the "
+                             f"contract's {sorted(self.dtypes)}")  # fmt: skip
+        n = len(np.asarray(columns[self.time_column]))
+        chunk = {k: self._column(k, v, n) for k, v in columns.items()}
         if any(len(v) != n for v in chunk.values()):
             raise ValueError(f"{self.name}.append: columns of different lengths")
         if self.chunks and set(chunk) != set(self.chunks[0]):
@@ -106,6 +124,11 @@ class EventLog:
         ids = np.arange(self.count, self.count + n, dtype=np.int64)
         self.count += n
         return ids
+
+    def _column(self, name: str, values: npt.ArrayLike, n: int) -> Array:
+        """A column of the chunk, in the contract's type; a scalar repeats for every row."""
+        arr = np.asarray(values, dtype=self.dtypes.get(name))
+        return np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr
 
     def finish(self) -> dict[str, Array]:
         """Concatenate, sort by time (ties by append order) and return the columns."""

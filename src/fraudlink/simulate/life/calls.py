@@ -44,18 +44,9 @@ def append_calls(
     duration_s: npt.ArrayLike,
     cell: npt.ArrayLike,
 ) -> None:
-    """Append one chunk to the calls log with the contract's dtypes."""
-    t = np.asarray(time, dtype=np.int64)
-    if not len(t):
-        return
-    world.log("calls").append(
-        time=t,
-        caller=np.asarray(caller, dtype=np.int32),
-        callee=np.asarray(callee, dtype=np.int32),
-        kind=np.asarray(kind, dtype=np.int8),
-        duration_s=np.asarray(duration_s, dtype=np.int32),
-        cell=np.asarray(cell, dtype=np.int32),
-    )
+    """Append one chunk of ordinary calls and SMS."""
+    world.log("calls").append(time=time, caller=caller, callee=callee, kind=kind,
+                              duration_s=duration_s, cell=cell)  # fmt: skip
 
 
 def _durations(

@@ -260,23 +260,9 @@ def append_transactions(
     channel: npt.ArrayLike | int,
     terminal: npt.ArrayLike | int = -1,
 ) -> None:
-    """Append one chunk to the transactions log with the contract's dtypes."""
-    t = np.asarray(time, dtype=np.int64)
-    n = len(t)
-    if not n:
-        return
-
-    def col(v: npt.ArrayLike | int, dtype: type) -> npt.NDArray[Any]:
-        return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
-
-    world.log("transactions").append(
-        time=t,
-        from_acc=col(from_acc, np.int32),
-        to_acc=col(to_acc, np.int32),
-        amount=col(amount, np.int64),
-        channel=col(channel, np.int8),
-        terminal=col(terminal, np.int32),
-    )
+    """Append one chunk of ordinary payments to the transactions log."""
+    world.log("transactions").append(time=time, from_acc=from_acc, to_acc=to_acc, amount=amount,
+                                     channel=channel, terminal=terminal)  # fmt: skip
 
 
 def round_amounts(rng: np.random.Generator, fen: I64, share: float) -> I64:

@@ -25,17 +25,8 @@ def append_logins(
     device: npt.ArrayLike,
     ip: npt.ArrayLike,
 ) -> None:
-    """Append one chunk to the logins log with the contract's dtypes."""
-    t = np.asarray(time, dtype=np.int64)
-    if not len(t):
-        return
-    world.log("logins").append(
-        time=t,
-        account_kind=np.full(len(t), kind, dtype=np.int8),
-        account=np.asarray(account, dtype=np.int32),
-        device=np.asarray(device, dtype=np.int32),
-        ip=np.asarray(ip, dtype=np.int32),
-    )
+    """Append one chunk of logins of one account kind."""
+    world.log("logins").append(time=time, account_kind=kind, account=account, device=device, ip=ip)
 
 
 def _ips(life: Life, rng: np.random.Generator, owner: I64, nat: I64) -> I64:

@@ -23,17 +23,8 @@ def append_web(
     url: npt.ArrayLike,
     app: npt.ArrayLike,
 ) -> None:
-    """Append one chunk to the web_events log with the contract's dtypes."""
-    t = np.asarray(time, dtype=np.int64)
-    if not len(t):
-        return
-    world.log("web_events").append(
-        time=t,
-        sim=np.asarray(sim, dtype=np.int32),
-        kind=np.asarray(kind, dtype=np.int8),
-        url=np.asarray(url, dtype=np.int32),
-        app=np.asarray(app, dtype=np.int32),
-    )
+    """Append one chunk of ordinary visits and installs."""
+    world.log("web_events").append(time=time, sim=sim, kind=kind, url=url, app=app)
 
 
 def _popular(

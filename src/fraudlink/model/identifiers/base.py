@@ -48,6 +48,14 @@ def lower_match(value: object, pattern: re.Pattern[str], max_length: int = 255) 
     return s if len(s) <= max_length and pattern.fullmatch(s) else None
 
 
+def compact_match(value: object, separators: re.Pattern[str], shape: re.Pattern[str]) -> str | None:
+    """A raw value with its grouping separators removed, when it then has the expected shape."""
+    if not isinstance(value, str):
+        return None
+    s = separators.sub("", fold_width(value))
+    return s if s.isascii() and shape.fullmatch(s) is not None else None
+
+
 def ascii_text(value: object) -> str | None:
     """A raw value folded to ASCII and trimmed, or None when it is not text or not ASCII."""
     if not isinstance(value, str):

@@ -19,8 +19,8 @@ import pyarrow.compute as pc
 from fraudlink.model.identifiers._vector import IDNO_CHECK, IDNO_WEIGHTS, idno_check_char
 from fraudlink.model.identifiers.base import (
     IdentifierType,
+    compact_match,
     fixed_width_bytes,
-    fold_width,
     keep,
     mask_of,
     scatter,
@@ -54,10 +54,8 @@ class Idno(IdentifierType):
     @classmethod
     def clean(cls, value: str) -> str | None:
         """The ID number with an upper-case X, or None if district, birth date or check is wrong."""
-        if not isinstance(value, str):
-            return None
-        s = _SEP_PY.sub("", fold_width(value))
-        if not s.isascii() or _SHAPE_PY.fullmatch(s) is None:
+        s = compact_match(value, _SEP_PY, _SHAPE_PY)
+        if s is None:
             return None
         s = s.upper()
         if _CHECK[sum(int(c) * w for c, w in zip(s, _WEIGHTS, strict=False)) % 11] != s[17]:

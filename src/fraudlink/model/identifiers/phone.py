@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from fraudlink.model.identifiers.base import (
     IdentifierType,
     as_string_array,
-    fold_width,
+    compact_match,
     keep,
     mask_of,
 )
@@ -63,10 +63,8 @@ class Phone(IdentifierType):
     @classmethod
     def clean(cls, value: str) -> str | None:
         """The bare 11-digit mobile number, or None if it is not a mainland mobile number."""
-        if not isinstance(value, str):
-            return None
-        s = _SEP_PY.sub("", fold_width(value))
-        if not s.isascii() or _SHAPE_PY.fullmatch(s) is None:
+        s = compact_match(value, _SEP_PY, _SHAPE_PY)
+        if s is None:
             return None
         msisdn = s[-11:]
         return msisdn if msisdn[:3] in OPERATOR_BY_PREFIX else None

@@ -17,6 +17,7 @@ from fraudlink.store import Store
 CASH_OUT_CHANNELS = ("atm_cash_out", "pos", "crypto")
 LARGE_INFLOW_FEN = 500_000  # 5,000 yuan: a typical victim payment, rare for a fresh account
 ROUND_FEN = 10_000  # whole hundreds of yuan
+KIT_WINDOW_S = 30 * 86_400  # openings this close together belong to one kit
 
 # Accounts known as bad by the time: the label sources, each at the time the centre learnt of it.
 LABELS_SQL = """
@@ -75,8 +76,32 @@ hold as (
 ),
 owners as (
   select owner_idno, count(*) as cards_per_owner, count(distinct inst_id) as banks_per_owner,
-         count(*) filter (where account_class >= 2) as class23_per_owner
+         count(*) filter (where account_class >= 2) as class23_per_owner,
+         count(*) filter (where account in (select account from bad)) as owner_bad_accounts
   from acc group by owner_idno
+),
+-- A card seller opens a kit (cards at several banks and a SIM) within days, then sells it whole.
+burst as (
+  select a.account, count(*) as owner_cards_30d
+  from acc a join acc b on a.owner_idno = b.owner_idno
+   and abs(epoch(a.opened_at) - epoch(b.opened_at)) <= $window
+  group by a.account
+),
+sims as (
+  select owner_idno, registered_at, msisdn from sim_cards where registered_at <= $as_of
+),
+owner_sims as (select owner_idno, count(*) as sims_per_owner from sims group by owner_idno),
+sim_burst as (
+  select a.account, count(*) as owner_sims_30d
+  from acc a join sims s on a.owner_idno = s.owner_idno
+   and abs(epoch(a.opened_at) - epoch(s.registered_at)) <= $window
+  group by a.account
+),
+-- Openings by the same clerk that are already known bad: an insider opens kits in batches.
+staff_bad as (
+  select staff_id, count(*) filter (where account in (select account from bad)) as staff_bad,
+         count(*) as staff_openings
+  from acc where staff_id is not null group by staff_id
 ),
 lg as (
   select l.account, l.device_imei, l.ip, a.owner_idno
@@ -92,6 +117,11 @@ logf as (
          max(d.n) - 1 as device_other_owners, max(i.n) - 1 as ip_other_owners
   from lg join dev_owners d using (device_imei) join ip_owners i using (ip)
   group by lg.account
+),
+-- The strongest handset sharing among the owner's cards: a sold kit's cards move together.
+owner_dev as (
+  select a.owner_idno, max(logf.device_other_owners) as owner_device_other_owners
+  from logf join acc a using (account) group by a.owner_idno
 ),
 -- Known-bad accounts of other owners used from the same handset: a den runs many kits on one.
 bad_dev as (
@@ -121,15 +151,21 @@ select
   o.cards_per_owner,
   o.banks_per_owner,
   o.class23_per_owner,
+  coalesce(burst.owner_cards_30d, 0) as owner_cards_30d,
+  coalesce(os.sims_per_owner, 0) as sims_per_owner,
+  coalesce(sim_burst.owner_sims_30d, 0) as owner_sims_30d,
   datediff('day', p.birth_date, $as_of::date) / 365.25 as owner_age,
   nullif(list_position($occupations, p.occupation), 0) - 1 as occupation,
   coalesce(logf.n_devices, 0) as n_devices,
   coalesce(logf.n_ips, 0) as n_ips,
   logf.device_other_owners,
   logf.ip_other_owners,
+  od.owner_device_other_owners,
   coalesce(inf.bad_in_cp, 0) as bad_in_cp,
   coalesce(outf.bad_out_cp, 0) as bad_out_cp,
-  coalesce(bad_dev.bad_device_peers, 0) as bad_device_peers
+  coalesce(bad_dev.bad_device_peers, 0) as bad_device_peers,
+  o.owner_bad_accounts - (a.account in (select account from bad))::int as owner_bad_accounts,
+  coalesce(sb.staff_bad - (a.account in (select account from bad))::int, 0) as staff_bad_openings
 from acc a
 left join inf using (account)
 left join outf using (account)
@@ -139,11 +175,39 @@ left join owners o using (owner_idno)
 left join persons p on p.idno = a.owner_idno
 left join logf using (account)
 left join bad_dev using (account)
+left join burst using (account)
+left join owner_sims os using (owner_idno)
+left join sim_burst using (account)
+left join owner_dev od using (owner_idno)
+left join staff_bad sb using (staff_id)
 order by a.account
 """
 
-GRAPH_FEATURES = ("bad_in_cp", "bad_out_cp", "bad_device_peers")
+GRAPH_FEATURES = (
+    "bad_in_cp",
+    "bad_out_cp",
+    "bad_device_peers",
+    "owner_bad_accounts",
+    "staff_bad_openings",
+)
 CATEGORICAL_FEATURES = ("occupation",)
+# How and by whom the card was opened: what a dormant kit shares with a used one.
+KIT_FEATURES = (
+    "account_class",
+    "corporate",
+    "opened_online",
+    "account_age_days",
+    "cards_per_owner",
+    "banks_per_owner",
+    "class23_per_owner",
+    "owner_cards_30d",
+    "sims_per_owner",
+    "owner_sims_30d",
+    "owner_age",
+    "occupation",
+    "owner_bad_accounts",
+    "staff_bad_openings",
+)
 
 
 def _params(as_of: datetime) -> dict[str, object]:
@@ -163,6 +227,7 @@ def account_features(store: Store, as_of: datetime) -> pa.Table:
         **_params(as_of),
         "large": LARGE_INFLOW_FEN,
         "round": ROUND_FEN,
+        "window": KIT_WINDOW_S,
         "cash": list(CASH_OUT_CHANNELS),
         "occupations": list(OCCUPATIONS),
     }

@@ -9,6 +9,7 @@ another owner): most are innocent, and the mules among them are what the model i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import lightgbm as lgb
@@ -20,12 +21,14 @@ import pyarrow.compute as pc
 from fraudlink.detect.accounts_features import (
     CATEGORICAL_FEATURES,
     GRAPH_FEATURES,
+    KIT_FEATURES,
     LABELS_SQL,
     account_features,
 )
 from fraudlink.store import Store
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
 
 NEGATIVE_SAMPLE = 20_000
 TOP_REASONS = 3
@@ -85,9 +88,40 @@ def training_labels(store: Store, train_until: datetime) -> dict[str, float]:
     return dict(zip(t.column("account").to_pylist(), t.column("weight").to_pylist(), strict=True))
 
 
-def train(
-    store: Store, train_until: datetime, graph: bool = True, seed: int = 0
-) -> tuple[lgb.Booster, list[str]]:
+@dataclass(frozen=True)
+class MuleView:
+    """One fitted view of the mule model: its booster and the feature columns it reads."""
+
+    booster: lgb.Booster
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class MuleModel:
+    """The mule model: a behaviour view over every feature and a kit view over identity only.
+
+    Before any raid the labelled mules are the ones already used and reported, so a single model
+    learns "busy and reported" and misses dormant kits, which have no ledger yet. The kit view sees
+    only how and by whom the card was opened, so it carries what labelled kits share with dormant
+    ones. Either view is evidence on its own: the score is their noisy-or.
+    """
+
+    views: tuple[MuleView, ...]
+
+    def probabilities(self, features: pa.Table) -> FloatArray:
+        """Per view, each account's probability of being a mule (rows: accounts)."""
+        cols = [np.asarray(v.booster.predict(matrix(features, v.names))) for v in self.views]
+        return np.column_stack(cols).astype(np.float64)
+
+
+def _fit_view(x: FloatArray, y: FloatArray, w: FloatArray, names: list[str]) -> MuleView:
+    """Fit one view's booster on the chosen columns of the training matrix."""
+    cats = [n for n in CATEGORICAL_FEATURES if n in names]
+    data = lgb.Dataset(x, y, weight=w, feature_name=names, categorical_feature=cats)
+    return MuleView(lgb.train(PARAMS, data, num_boost_round=ROUNDS), names)
+
+
+def train(store: Store, train_until: datetime, graph: bool = True, seed: int = 0) -> MuleModel:
     """Fit the mule model on features and labels as they stood at `train_until`."""
     feats = account_features(store, train_until)
     names = feature_names(feats, graph)
@@ -108,10 +142,9 @@ def train(
     y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
     w = np.r_[weight[pos], np.ones(len(neg))]
     x = matrix(feats, names)[rows]
-    cats = [n for n in CATEGORICAL_FEATURES if n in names]
-    data = lgb.Dataset(x, y, weight=w, feature_name=names, categorical_feature=cats)
-    booster = lgb.train(PARAMS, data, num_boost_round=ROUNDS)
-    return booster, names
+    kit = [n for n in names if n in KIT_FEATURES]
+    kit_cols = [names.index(n) for n in kit]
+    return MuleModel((_fit_view(x, y, w, names), _fit_view(x[:, kit_cols], y, w, kit)))
 
 
 def reasons(contrib: FloatArray, names: list[str], top: int = TOP_REASONS) -> list[list[str]]:
@@ -121,19 +154,35 @@ def reasons(contrib: FloatArray, names: list[str], top: int = TOP_REASONS) -> li
     return [[names[j] for j in row if c[i, j] > 0] for i, row in enumerate(order)]
 
 
+def _explain(
+    model: MuleModel, feats: pa.Table, probs: FloatArray, rows: IntArray
+) -> list[list[str]]:
+    """Reasons for the given rows, from whichever view is more certain for each."""
+    why: list[list[str]] = [[] for _ in rows]
+    lead = probs[rows].argmax(axis=1)
+    for v, view in enumerate(model.views):
+        mine = np.flatnonzero(lead == v)
+        if not len(mine):
+            continue
+        x = matrix(feats.take(pa.array(rows[mine])), view.names)
+        contrib = np.asarray(view.booster.predict(x, pred_contrib=True), dtype=np.float64)
+        for i, r in zip(mine, reasons(contrib, view.names), strict=True):
+            why[i] = r
+    return why
+
+
 def score_accounts(
     store: Store, as_of: datetime, train_until: datetime | None = None, graph: bool = True
 ) -> pa.Table:
     """Score accounts opened by `as_of` (trained on labels known by `train_until`, default then)."""
-    booster, names = train(store, train_until or as_of, graph)
+    model = train(store, train_until or as_of, graph)
     feats = account_features(store, as_of)
-    x = matrix(feats, names)
-    score = np.asarray(booster.predict(x), dtype=np.float64)
+    probs = model.probabilities(feats)
+    score = 1.0 - np.prod(1.0 - probs, axis=1)
     why: list[list[str]] = [[] for _ in range(len(score))]
     explain = np.flatnonzero(score >= REASON_FLOOR)
     if len(explain):
-        contrib = np.asarray(booster.predict(x[explain], pred_contrib=True), dtype=np.float64)
-        for i, r in zip(explain, reasons(contrib, names), strict=True):
+        for i, r in zip(explain, _explain(model, feats, probs, explain), strict=True):
             why[i] = r
     return pa.table(
         [feats.column("account"), pa.array(score), pa.array(why, pa.list_(pa.string()))],

@@ -1,13 +1,17 @@
-"""Simulated worlds shared by the tests (each built once per test session, from the simulator)."""
+"""Simulated worlds shared by the tests (each built once per test session, from the simulator),
+and a hand-made ring market for the card-cutting tests."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from fraudlink.simulate import SimConfig, load_config, simulate_to_dir
+from fraudlink.store import Store
 
 STATS_OVERRIDE = """
 [world]
@@ -65,3 +69,68 @@ def ingested_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, s
         return path
 
     return make
+
+
+@dataclass(frozen=True)
+class RingMarket:
+    """A hand-made store with one card ring and an innocent family (see `make_ring_market`)."""
+
+    path: Path
+    t0: datetime = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # kits opened; logins +1 h, money +1 day
+    ring_persons: frozenset[str] = frozenset({"P1", "P2", "P3", "P4"})
+    innocent_persons: frozenset[str] = frozenset({"Q1", "R1"})
+
+
+@pytest.fixture
+def ring_market(tmp_path: Path) -> RingMarket:
+    """A fresh copy of the hand-made ring market for one test."""
+    return RingMarket(make_ring_market(tmp_path / "market.duckdb"))
+
+
+def make_ring_market(path: Path) -> Path:
+    """A store with one ring (sellers P1-P4, dealer device D1 on a datacenter address, insider
+    clerk K1) and an innocent family (Q1, R1) sharing a phone and a broadband address with P1."""
+    t1, t2 = RingMarket.t0 + timedelta(hours=1), RingMarket.t0 + timedelta(days=1)
+    with Store(path) as store:
+        con = store.con
+        con.executemany(
+            "insert into ip_addresses (ip, kind) values (?, ?)",
+            [("45.1.1.1", "datacenter"), ("113.1.1.1", "broadband"), ("111.1.1.1", "mobile_nat")],
+        )
+        con.executemany(
+            "insert into staff (staff_id, outlet_id, idno, name) values (?, ?, ?, ?)",
+            [("K1", "O1", "I1", "clerk one"), ("K2", "O2", "I2", "clerk two")],
+        )
+        acc = [(f"A{i}", f"P{i}", f"S{i}", "O1" if i < 4 else "O2", "K1" if i < 4 else "K2")
+               for i in range(1, 5)]  # fmt: skip
+        acc += [("B1", "Q1", None, "O2", "K2"), ("B2", "R1", None, "O2", "K2")]
+        acc += [(f"N{i}", f"H{i}", None, "O2", "K2") for i in range(200)]
+        con.executemany(
+            "insert into bank_accounts (account, inst_id, account_class, holder_kind, owner_idno,"
+            " owner_name, phone, opened_at, outlet_id, staff_id) values"
+            " (?, 'ICBC', 1, 'personal', ?, 'x', ?, ?, ?, ?)",
+            [(a, o, p, RingMarket.t0, out, k) for a, o, p, out, k in acc],
+        )
+        con.executemany(
+            "insert into sim_cards (msisdn, inst_id, owner_idno, registered_at, device_imei)"
+            " values (?, 'CMCC', ?, ?, ?)",
+            [(f"S{i}", f"P{i}", RingMarket.t0, f"E{i}") for i in range(1, 5)],
+        )
+        logins = [(f"A{i}", "D1", "45.1.1.1") for i in range(1, 5)]
+        logins += [("A1", "E1", "113.1.1.1"), ("B1", "D8", "113.1.1.1"), ("B2", "D8", "111.1.1.1")]
+        con.executemany(
+            "insert into logins (login_id, time, account, account_kind, device_imei, ip)"
+            " values (?, ?, ?, 'bank', ?, ?)",
+            [(i, t1, a, d, ip) for i, (a, d, ip) in enumerate(logins)],
+        )
+        con.executemany(
+            "insert into transactions (txn_id, time, from_account, to_account, amount_fen,"
+            " channel) values (?, ?, ?, ?, 500000, 'transfer')",
+            [(1, t2, "A1", "A2"), (2, t2, "A2", "A3"), (3, t2, "A3", "B1")],
+        )
+        con.execute(
+            "insert into calls (call_id, time, caller, callee, kind, duration_s, cell_id)"
+            " values (1, ?, 'S1', '13900000000', 'call', 60, 'C1')",
+            [t2],
+        )
+    return path

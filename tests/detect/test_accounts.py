@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -18,6 +18,7 @@ from fraudlink.detect.accounts_model import (
     known_bad,
     score_accounts,
 )
+from fraudlink.detect.evaluation import account_metrics as evaluate
 from fraudlink.store import Store
 
 THRESHOLD = 0.5
@@ -68,29 +69,12 @@ def test_features_see_nothing_after_as_of(demo_store: Store) -> None:
     assert sum(later.column("n_in").to_pylist()) > n_in
 
 
-def evaluate(scores: pa.Table, roles: dict[str, str], skip: set[str], threshold: float) -> dict:
-    """PR-AUC, precision, recall, F1 and share of innocent accounts flagged, on unlabelled ones."""
-    acc = scores.column("account").to_pylist()
-    keep = np.array([a not in skip for a in acc])
-    y = np.array([roles.get(a, "").startswith("mule") for a in acc])[keep]
-    s = scores.column("score").to_numpy()[keep]
-    flagged = s >= threshold
-    tp = int((flagged & y).sum())
-    p = tp / max(int(flagged.sum()), 1)
-    r = tp / max(int(y.sum()), 1)
-    return {
-        "pr_auc": average_precision(y, s),
-        "precision": p,
-        "recall": r,
-        "f1": 2 * p * r / (p + r) if p + r else 0.0,
-        "innocent_flagged": float((flagged & ~y).sum() / max(int((~y).sum()), 1)),
-        "mules": int(y.sum()),
-        "accounts": int(keep.sum()),
-    }
-
-
 def test_temporal_split_model_beats_degree(demo_world: Path, demo_store: Store) -> None:
-    """Trained on labels known by day 7 and scored at day 7, on accounts not yet labelled."""
+    """Trained on labels known by day 7 and scored at day 7, on accounts not yet labelled.
+
+    Day 7 is the morning of the demo world's raid: no seized card is a label yet, so the model
+    must find dormant kits from the few used-and-reported ones.
+    """
     at = day(demo_store, 7)
     truth = pq.read_table(demo_world / "truth" / "account_roles.parquet")
     roles = dict(zip(truth["account"].to_pylist(), truth["role"].to_pylist(), strict=True))
@@ -110,6 +94,26 @@ def test_temporal_split_model_beats_degree(demo_world: Path, demo_store: Store) 
         print(name, {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()})
     assert model.num_rows == len(set(model.column("account").to_pylist()))
     assert all(len(r) <= 3 for r in model.column("reasons").to_pylist())
-    assert results["model"]["pr_auc"] > 2 * results["degree_baseline"]["pr_auc"]
-    assert results["model_without_graph"]["pr_auc"] > results["degree_baseline"]["pr_auc"]
+    # The issue's targets, before the first raid: PR-AUC at least 0.90, under 0.1% innocents.
+    assert results["model"]["pr_auc"] >= 0.90
     assert results["model"]["innocent_flagged"] < 0.001
+    assert results["model"]["pr_auc"] >= results["model_without_graph"]["pr_auc"]
+    assert results["model_without_graph"]["pr_auc"] > 10 * results["degree_baseline"]["pr_auc"]
+
+
+def test_dormant_kits_are_found_from_the_owners_kit(demo_world: Path, demo_store: Store) -> None:
+    """Mules with no ledger and no logins yet still score above almost every innocent account."""
+    at = day(demo_store, 7)
+    truth = pq.read_table(demo_world / "truth" / "account_roles.parquet")
+    mules = set(pc.filter(truth["account"], pc.starts_with(truth["role"], "mule")).to_pylist())
+    feats = account_features(demo_store, at)
+    idle = (feats.column("n_in").to_numpy() == 0) & (feats.column("n_devices").to_numpy() == 0)
+    model = score_accounts(demo_store, at)
+    assert model.column("account").equals(feats.column("account"))
+    score = model.column("score").to_numpy()
+    is_mule = np.array([a in mules for a in feats.column("account").to_pylist()])
+    dormant = score[idle & is_mule]
+    innocent = score[~is_mule]
+    assert len(dormant) > 50
+    # The median dormant kit outranks 99.9% of innocent accounts.
+    assert np.median(dormant) > np.quantile(innocent, 0.999)

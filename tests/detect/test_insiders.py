@@ -77,3 +77,12 @@ def test_insider_recall_and_fpr_at_demo(
     )
     assert recall >= 0.8 and fpr <= 0.05  # the issue's targets
     assert o_hit <= bad_outlets and len(o_hit) >= 2  # measured: 2 of 3, no false outlet
+
+
+def test_openings_after_as_of_are_not_counted(hand_store: Store) -> None:
+    """A clerk's openings count only from the moment they happened."""
+    bad = {f"13000{i:06d}" for i in range(8)}
+    before = insider_staff(hand_store, bad, as_of=datetime(2025, 12, 31, tzinfo=UTC))
+    after = insider_staff(hand_store, bad, as_of=datetime(2026, 1, 2, tzinfo=UTC))
+    assert before.num_rows == 0
+    assert {r["staff_id"]: r["opened"] for r in after.to_pylist()}["S0"] == 30

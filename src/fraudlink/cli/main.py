@@ -6,10 +6,13 @@ import click
 
 from fraudlink import __version__
 from fraudlink.cli.demo_cmd import demo
+from fraudlink.cli.detect_cmd import detect
+from fraudlink.cli.evaluate_cmd import evaluate
 from fraudlink.cli.ingest_cmd import export, ingest
 from fraudlink.cli.match_cmd import match
 from fraudlink.cli.orders_cmd import orders
 from fraudlink.cli.returns_cmd import returns
+from fraudlink.cli.rings_cmd import rings
 from fraudlink.cli.simulate_cmd import simulate
 from fraudlink.cli.trace_cmd import trace
 
@@ -31,6 +34,9 @@ cli.add_command(returns)
 cli.add_command(match)
 cli.add_command(trace)
 cli.add_command(orders)
+cli.add_command(detect)
+cli.add_command(rings)
+cli.add_command(evaluate)
 
 
 def main() -> None:

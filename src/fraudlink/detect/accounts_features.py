@@ -34,11 +34,27 @@ select distinct account from (
 ) where account is not null
 """
 
+# The accounts to score: those the banks registered by then, or, for a bank with only its own
+# ledger, every account its ledger names (no opening, owner or clerk is known for those).
+REGISTERED_ACCOUNTS_SQL = """
+select account, owner_idno, opened_at, inst_id, account_class, holder_kind, outlet_id, staff_id
+from bank_accounts where opened_at <= $as_of
+"""
+LEDGER_ACCOUNTS_SQL = """
+select account, null::varchar as owner_idno, null::timestamptz as opened_at,
+       null::varchar as inst_id, null::int as account_class, null::varchar as holder_kind,
+       null::varchar as outlet_id, null::varchar as staff_id
+from (
+  select from_account as account from transactions where time <= $as_of
+  union select to_account from transactions where time <= $as_of and to_account is not null
+)
+"""
+
 FEATURES_SQL = """
 with
-acc as (select * from bank_accounts where opened_at <= $as_of),
+acc as ({accounts}),
 t as (select * from transactions where time <= $as_of),
-bad as ({labels}),
+bad as materialized ({labels}),
 ins as (
   select to_account as account, time, amount_fen, from_account as cp from t
   where to_account is not null
@@ -103,8 +119,10 @@ staff_bad as (
          count(*) as staff_openings
   from acc where staff_id is not null group by staff_id
 ),
-lg as (
-  select l.account, l.device_imei, l.ip, a.owner_idno
+-- Each (card, handset, address) once: the counts below are all of distinct things, and a den's
+-- handset logs in thousands of times.
+lg as materialized (
+  select distinct l.account, l.device_imei, l.ip, a.owner_idno
   from logins l join acc a using (account)
   where l.account_kind = 'bank' and l.time <= $as_of
 ),
@@ -112,7 +130,7 @@ dev_owners as (
   select device_imei, count(distinct owner_idno) as n from lg group by device_imei
 ),
 ip_owners as (select ip, count(distinct owner_idno) as n from lg group by ip),
-logf as (
+logf as materialized (
   select lg.account, count(distinct lg.device_imei) as n_devices, count(distinct lg.ip) as n_ips,
          max(d.n) - 1 as device_other_owners, max(i.n) - 1 as ip_other_owners
   from lg join dev_owners d using (device_imei) join ip_owners i using (ip)
@@ -191,6 +209,20 @@ GRAPH_FEATURES = (
     "staff_bad_openings",
 )
 CATEGORICAL_FEATURES = ("occupation",)
+# What a bank's own ledger shows, with no registrations, logins or other feeds.
+LEDGER_FEATURES = (
+    "n_in",
+    "n_out",
+    "in_yuan",
+    "out_yuan",
+    "pass_through",
+    "hold_hours",
+    "fan_in",
+    "fan_out",
+    "night_share",
+    "round_share",
+    "cash_out_share",
+)
 # How and by whom the card was opened: what a dormant kit shares with a used one.
 KIT_FEATURES = (
     "account_class",
@@ -220,9 +252,10 @@ def known_bad_accounts(store: Store, as_of: datetime) -> pa.Table:
     return store.con.sql(LABELS_SQL, params=_params(as_of)).to_arrow_table()
 
 
-def account_features(store: Store, as_of: datetime) -> pa.Table:
-    """One row of features per account opened by `as_of`, from the feeds up to it."""
-    sql = FEATURES_SQL.format(labels=LABELS_SQL)
+def account_features(store: Store, as_of: datetime, ledger_only: bool = False) -> pa.Table:
+    """One row of features per account opened by `as_of` (or named in the ledger by then)."""
+    accounts = LEDGER_ACCOUNTS_SQL if ledger_only else REGISTERED_ACCOUNTS_SQL
+    sql = FEATURES_SQL.format(labels=LABELS_SQL, accounts=accounts)
     params = {
         **_params(as_of),
         "large": LARGE_INFLOW_FEN,

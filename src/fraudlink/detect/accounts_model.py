@@ -33,7 +33,7 @@ IntArray = npt.NDArray[np.intp]
 NEGATIVE_SAMPLE = 20_000
 TOP_REASONS = 3
 # Contributions cost ~40x a prediction: explain only the accounts anyone would look at.
-REASON_FLOOR = 0.05
+REASON_FLOOR = 0.1
 PARAMS: dict[str, object] = {
     "objective": "binary",
     "learning_rate": 0.05,
@@ -121,30 +121,53 @@ def _fit_view(x: FloatArray, y: FloatArray, w: FloatArray, names: list[str]) -> 
     return MuleView(lgb.train(PARAMS, data, num_boost_round=ROUNDS), names)
 
 
-def train(store: Store, train_until: datetime, graph: bool = True, seed: int = 0) -> MuleModel:
-    """Fit the mule model on features and labels as they stood at `train_until`."""
-    feats = account_features(store, train_until)
-    names = feature_names(feats, graph)
-    labels = training_labels(store, train_until)
+def fit_model(
+    feats: pa.Table,
+    labels: dict[str, float],
+    views: list[list[str]],
+    unsure: npt.NDArray[np.bool_] | None = None,
+    seed: int = 0,
+) -> MuleModel:
+    """Fit one booster per view on labelled accounts against a sample of the rest.
+
+    `unsure` marks unlabelled accounts too likely to be mules to serve as negatives.
+    """
     accounts = feats.column("account").to_pylist()
     weight = np.array([labels.get(a, 0.0) for a in accounts])
     pos = np.flatnonzero(weight > 0)
     rest = weight == 0
-    if graph:
-        # Sharing a handset with a known-bad account of another owner marks a likely unlabelled
-        # mule: too uncertain to teach the model what an innocent account looks like.
-        peers = feats.column("bad_device_peers").to_numpy(zero_copy_only=False)
-        rest &= peers == 0
+    if unsure is not None:
+        rest &= ~unsure
     rest_idx = np.flatnonzero(rest)
     rng = np.random.default_rng(seed)
     neg = rng.choice(rest_idx, min(NEGATIVE_SAMPLE, len(rest_idx)), replace=False)
     rows = np.r_[pos, neg]
     y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
     w = np.r_[weight[pos], np.ones(len(neg))]
-    x = matrix(feats, names)[rows]
-    kit = [n for n in names if n in KIT_FEATURES]
-    kit_cols = [names.index(n) for n in kit]
-    return MuleModel((_fit_view(x, y, w, names), _fit_view(x[:, kit_cols], y, w, kit)))
+    sample = feats.take(pa.array(rows))
+    return MuleModel(tuple(_fit_view(matrix(sample, v), y, w, v) for v in views))
+
+
+def train(
+    store: Store,
+    train_until: datetime,
+    graph: bool = True,
+    seed: int = 0,
+    feats: pa.Table | None = None,
+) -> MuleModel:
+    """Fit the mule model on features and labels as they stood at `train_until`.
+
+    `feats` may pass in the features at `train_until` when the caller already has them.
+    """
+    feats = account_features(store, train_until) if feats is None else feats
+    names = feature_names(feats, graph)
+    unsure = None
+    if graph:
+        # Sharing a handset with a known-bad account of another owner marks a likely unlabelled
+        # mule: too uncertain to teach the model what an innocent account looks like.
+        unsure = feats.column("bad_device_peers").to_numpy(zero_copy_only=False) > 0
+    views = [names, [n for n in names if n in KIT_FEATURES]]
+    return fit_model(feats, training_labels(store, train_until), views, unsure, seed)
 
 
 def reasons(contrib: FloatArray, names: list[str], top: int = TOP_REASONS) -> list[list[str]]:
@@ -171,12 +194,8 @@ def _explain(
     return why
 
 
-def score_accounts(
-    store: Store, as_of: datetime, train_until: datetime | None = None, graph: bool = True
-) -> pa.Table:
-    """Score accounts opened by `as_of` (trained on labels known by `train_until`, default then)."""
-    model = train(store, train_until or as_of, graph)
-    feats = account_features(store, as_of)
+def mule_scores(model: MuleModel, feats: pa.Table) -> pa.Table:
+    """Each account's score (the views' noisy-or) with the reasons behind the higher ones."""
     probs = model.probabilities(feats)
     score = 1.0 - np.prod(1.0 - probs, axis=1)
     why: list[list[str]] = [[] for _ in range(len(score))]
@@ -188,6 +207,16 @@ def score_accounts(
         [feats.column("account"), pa.array(score), pa.array(why, pa.list_(pa.string()))],
         schema=SCORES_SCHEMA,
     )
+
+
+def score_accounts(
+    store: Store, as_of: datetime, train_until: datetime | None = None, graph: bool = True
+) -> pa.Table:
+    """Score accounts opened by `as_of` (trained on labels known by `train_until`, default then)."""
+    feats = account_features(store, as_of)
+    if train_until is None or train_until == as_of:
+        return mule_scores(train(store, as_of, graph, feats=feats), feats)
+    return mule_scores(train(store, train_until, graph), feats)
 
 
 def degree_baseline(store: Store, as_of: datetime) -> pa.Table:

@@ -46,20 +46,25 @@ def default_labels(store: Store, as_of: datetime | None = None) -> set[str]:
     return {v for v in got["id"].to_pylist() if v}
 
 
-def _openings(store: Store, labels: Iterable[str], key: str) -> pa.Table:
-    """Per `key` (staff_id or outlet_id): openings, bad openings and a few bad cards."""
+def _openings(
+    store: Store, labels: Iterable[str], key: str, as_of: datetime | None = None
+) -> pa.Table:
+    """Per `key` (staff_id or outlet_id): openings by `as_of`, bad ones and a few bad cards."""
     outlet = "any_value(outlet_id)" if key == "staff_id" else "outlet_id"
     return store.arrow(
         f"""with bad as (select distinct unnest(?::varchar[]) as id),
-        op as (select msisdn as id, staff_id, outlet_id from sim_cards
-               union all select account, staff_id, outlet_id from bank_accounts)
+        cut as (select coalesce(?::timestamptz, 'infinity'::timestamptz) as t),
+        op as (select msisdn as id, staff_id, outlet_id from sim_cards, cut
+               where registered_at <= cut.t
+               union all select account, staff_id, outlet_id from bank_accounts, cut
+               where opened_at <= cut.t)
         select {key} as key, {outlet} as outlet_id, count(*) as opened,
                count(bad.id) as bad,
                coalesce(list(bad.id order by bad.id) filter (where bad.id is not null), [])
                    [1:{EVIDENCE_CARDS}] as evidence
         from op left join bad using (id)
         where {key} is not null group by {key} order by {key}""",
-        [sorted(labels)],
+        [sorted(labels), as_of],
     )
 
 
@@ -93,13 +98,17 @@ def _test(counts: pa.Table, key: str) -> pa.Table:
     )
 
 
-def insider_staff(store: Store, labels: Iterable[str] | None = None) -> pa.Table:
+def insider_staff(
+    store: Store, labels: Iterable[str] | None = None, as_of: datetime | None = None
+) -> pa.Table:
     """Per staff member: opened, bad, expected, p, q, flagged and evidence (BH across staff)."""
-    labels = default_labels(store) if labels is None else labels
-    return _test(_openings(store, labels, "staff_id"), "staff_id")
+    labels = default_labels(store, as_of) if labels is None else labels
+    return _test(_openings(store, labels, "staff_id", as_of), "staff_id")
 
 
-def insider_outlets(store: Store, labels: Iterable[str] | None = None) -> pa.Table:
+def insider_outlets(
+    store: Store, labels: Iterable[str] | None = None, as_of: datetime | None = None
+) -> pa.Table:
     """Per outlet: opened, bad, expected, p, q, flagged and evidence (BH across outlets)."""
-    labels = default_labels(store) if labels is None else labels
-    return _test(_openings(store, labels, "outlet_id"), "outlet_id")
+    labels = default_labels(store, as_of) if labels is None else labels
+    return _test(_openings(store, labels, "outlet_id", as_of), "outlet_id")

@@ -15,7 +15,6 @@ The issue's target is ours under 3 minutes at the city preset.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -26,12 +25,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
+from common import world_and_store, world_arguments
 
 from fraudlink.detect.accounts_model import score_accounts
 from fraudlink.detect.evaluation import world_period
 from fraudlink.detect.sims import score_sims
-from fraudlink.ingest import ingest_paths
-from fraudlink.simulate import load_config, simulate_to_dir
 from fraudlink.store import Store
 
 TARGET_S = 180.0
@@ -85,22 +83,12 @@ def ours(store: Store, as_of: datetime) -> tuple[float, float, int, int]:
 
 def main() -> None:
     """Run peer and ours alternately and print one JSON line with medians and the ratio."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--world", type=Path)
-    ap.add_argument("--store", type=Path)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = world_arguments(repeat=3)
     ap.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 6GB, on a shared machine.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fraudlink-bench-") as tmp:
-        world = args.world
-        if world is None:
-            world = Path(tmp) / "demo"
-            simulate_to_dir(load_config("demo"), 1, world)
+        world, db = world_and_store(args, Path(tmp))
         _, as_of, meta = world_period(world)
-        db = args.store or Path(tmp) / "s.duckdb"
-        if args.store is None:
-            with Store(db) as store:
-                ingest_paths(store, [world / "feeds"])
         runs: dict[str, list[float]] = {k: [] for k in ("pa", "ps", "oa", "os")}
         rows: dict[str, int] = {}
         with Store(db, read_only=True) as store:

@@ -12,7 +12,6 @@ identifier), and after each day recomputes `networkx.connected_components` from 
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import tempfile
@@ -23,12 +22,11 @@ from pathlib import Path
 
 import networkx as nx
 import pyarrow.parquet as pq
+from common import world_and_store, world_arguments
 
-from fraudlink.ingest import ingest_paths
 from fraudlink.match.clusters import LINK_THRESHOLD, VIA_FACTOR, VIA_PREFIX, CaseLinker, pair_scores
 from fraudlink.match.linking import grouped, link_reports, link_weights, report_identifiers
 from fraudlink.match.weights import Weight
-from fraudlink.simulate import load_config, simulate_to_dir
 from fraudlink.store import Store
 
 Batch = list[tuple[str, datetime, list[str]]]
@@ -93,20 +91,10 @@ def gangs(world: Path) -> dict[str, int] | None:
 
 def main() -> None:
     """Run both sides alternately and print one JSON line with medians, the ratio and accuracy."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--world", type=Path)
-    ap.add_argument("--store", type=Path)
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args()
+    args = world_arguments(repeat=5).parse_args()
     with tempfile.TemporaryDirectory(prefix="fraudlink-bench-") as tmp:
-        world = args.world
-        if world is None:
-            world = Path(tmp) / "demo"
-            simulate_to_dir(load_config("demo"), 1, world)
-        db = args.store or Path(tmp) / "s.duckdb"
+        world, db = world_and_store(args, Path(tmp))
         with Store(db) as store:
-            if args.store is None:
-                ingest_paths(store, [world / "feeds"])
             t0 = time.perf_counter()
             ids = report_identifiers(store)
             weights = link_weights(store, ids)

@@ -15,7 +15,6 @@ least three holders. Recovery of all three is scored by `ring_recovery` against 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
@@ -31,14 +30,13 @@ import igraph as ig
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from common import world_and_store, world_arguments
 from fraudar.export import greedy
 from scipy.sparse import coo_matrix
 
 from fraudlink.detect.identity_graph import MIN_RING_PERSONS, IdentityGraph, build_identity_graph
 from fraudlink.detect.rings import Rings, find_rings
 from fraudlink.detect.rings_eval import ring_recovery
-from fraudlink.ingest import ingest_paths
-from fraudlink.simulate import load_config, simulate_to_dir
 from fraudlink.store import Store
 
 AS_OF = datetime(2100, 1, 1, tzinfo=UTC)
@@ -131,22 +129,11 @@ def summary(ev: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     """Run the three alternately and print one JSON line with medians, ratios and recovery."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--world", type=Path)
-    ap.add_argument("--store", type=Path)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = world_arguments(repeat=3)
     ap.add_argument("--blocks", type=int, default=20)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fraudlink-bench-") as tmp:
-        world = args.world
-        if world is None:
-            world = Path(tmp) / "demo"
-            simulate_to_dir(load_config("demo"), 1, world)
-        db = args.store
-        if db is None:
-            db = Path(tmp) / "s.duckdb"
-            with Store(db) as store:
-                ingest_paths(store, [world / "feeds"])
+        world, db = world_and_store(args, Path(tmp))
         t: dict[str, list[float]] = {"ours": [], "fraudar": [], "leiden": []}
         got: dict[str, Any] = {}
         with Store(db, read_only=True) as store:

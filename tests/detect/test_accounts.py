@@ -117,3 +117,13 @@ def test_dormant_kits_are_found_from_the_owners_kit(demo_world: Path, demo_store
     assert len(dormant) > 50
     # The median dormant kit outranks 99.9% of innocent accounts.
     assert np.median(dormant) > np.quantile(innocent, 0.999)
+
+
+def test_degree_baseline_is_fan_in_plus_fan_out(demo_store: Store) -> None:
+    """The baseline's own query gives the same counts as the features it stands for."""
+    at = day(demo_store, 5)
+    feats = account_features(demo_store, at)
+    base = degree_baseline(demo_store, at)
+    assert base.column("account").equals(feats.column("account"))
+    fan = np.asarray(feats.column("fan_in")) + np.asarray(feats.column("fan_out"))
+    np.testing.assert_array_equal(base.column("score").to_numpy(), fan.astype(float))

@@ -160,3 +160,21 @@ def test_refused_ledger_rows_are_kept_beside_the_scores(tmp_path: Path) -> None:
     quarantine = duckdb.sql(f"select * from '{out}.quarantine.csv'").fetchall()
     assert len(quarantine) == 1 and quarantine[0][2] == "amount_fen"
     assert len(duckdb.sql(f"select * from '{out}'").fetchall()) == 2
+
+
+def test_labels_outside_the_ledger_leave_the_shipped_model(tmp_path: Path) -> None:
+    """Known mules the ledger never names cannot train a model; the shipped one still scores."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "id,from,to,amount,time\n"
+        "1,6222020200000000006,6217000010000000003,500.00,2026-03-01T10:00:00+00:00\n"
+    )
+    known = tmp_path / "known.csv"
+    known.write_text("account\n6222020200000000014\n")
+    out, plain = tmp_path / "scores.csv", tmp_path / "plain.csv"
+    code, text = run_detect(
+        "--transactions", ledger, "--profile", "transactions", "--labels", known, "--out", out
+    )
+    assert code == 0, text
+    assert run_detect("--transactions", ledger, "--profile", "transactions", "--out", plain)[0] == 0
+    assert out.read_text() == plain.read_text()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import lightgbm as lgb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fraudlink.detect.accounts_features import LEDGER_FEATURES, account_features
 from fraudlink.detect.accounts_model import (
@@ -91,7 +92,9 @@ def score_ledger(store: Store, labels: list[str] | None = None) -> pa.Table:
         record_labels(store, labels, as_of)
     feats = account_features(store, as_of, ledger_only=True)
     views = list(shipped_model().views)
-    if labels:
+    named = pc.is_in(feats.column("account"), pa.array(labels or [], pa.string()))
+    # A model needs known mules among the ledger's accounts; links to others still count.
+    if labels and pc.any(named).as_py():
         own = fit_model(feats, dict.fromkeys(labels, 1.0), [[*LEDGER_FEATURES, *LABEL_LINKS]])
         views += own.views
     return mule_scores(MuleModel(tuple(views)), feats)

@@ -19,20 +19,22 @@ LARGE_INFLOW_FEN = 500_000  # 5,000 yuan: a typical victim payment, rare for a f
 ROUND_FEN = 10_000  # whole hundreds of yuan
 KIT_WINDOW_S = 30 * 86_400  # openings this close together belong to one kit
 
-# Accounts known as bad by the time: the label sources, each at the time the centre learnt of it.
-LABELS_SQL = """
-select distinct account from (
-  select p.to_account as account from report_payments p
+# Accounts known as bad by the time, from every label source at the time the centre learnt of it,
+# with the strongest evidence: a police source (weight 1) beats a member flag's confidence.
+LABEL_WEIGHTS_SQL = """
+select account, max(w) as weight from (
+  select p.to_account as account, 1.0 as w from report_payments p
   join victim_reports r using (report_id) where r.reported_at <= $as_of
   union all
-  select value from case_confirmations where kind = 'account' and confirmed_at <= $as_of
+  select value, 1.0 from case_confirmations where kind = 'account' and confirmed_at <= $as_of
   union all
-  select identifier from seized_evidence
+  select identifier, 1.0 from seized_evidence
   where item_kind in ('bank_card', 'corporate_kit') and seized_at <= $as_of
   union all
-  select value from member_flags where kind = 'account' and flagged_at <= $as_of
-) where account is not null
+  select value, confidence from member_flags where kind = 'account' and flagged_at <= $as_of
+) where account is not null group by account
 """
+LABELS_SQL = f"select account from ({LABEL_WEIGHTS_SQL})"
 
 # The accounts to score: those the banks registered by then, or, for a bank with only its own
 # ledger, every account its ledger names (no opening, owner or clerk is known for those).
@@ -242,22 +244,12 @@ KIT_FEATURES = (
 )
 
 
-def _params(as_of: datetime) -> dict[str, object]:
-    """The named parameters the feature and label queries take."""
-    return {"as_of": as_of}
-
-
-def known_bad_accounts(store: Store, as_of: datetime) -> pa.Table:
-    """Accounts named as bad by a report, case, seizure or member flag known by `as_of`."""
-    return store.con.sql(LABELS_SQL, params=_params(as_of)).to_arrow_table()
-
-
 def account_features(store: Store, as_of: datetime, ledger_only: bool = False) -> pa.Table:
     """One row of features per account opened by `as_of` (or named in the ledger by then)."""
     accounts = LEDGER_ACCOUNTS_SQL if ledger_only else REGISTERED_ACCOUNTS_SQL
     sql = FEATURES_SQL.format(labels=LABELS_SQL, accounts=accounts)
     params = {
-        **_params(as_of),
+        "as_of": as_of,
         "large": LARGE_INFLOW_FEN,
         "round": ROUND_FEN,
         "window": KIT_WINDOW_S,

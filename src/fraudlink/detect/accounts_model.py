@@ -22,6 +22,7 @@ from fraudlink.detect.accounts_features import (
     CATEGORICAL_FEATURES,
     GRAPH_FEATURES,
     KIT_FEATURES,
+    LABEL_WEIGHTS_SQL,
     LABELS_SQL,
     account_features,
 )
@@ -49,21 +50,6 @@ PARAMS: dict[str, object] = {
     "verbosity": -1,
 }
 ROUNDS = 200
-
-# Strongest evidence per account: a police source (weight 1) beats a member flag's confidence.
-LABEL_WEIGHTS_SQL = """
-select account, max(w) as weight from (
-  select p.to_account as account, 1.0 as w from report_payments p
-  join victim_reports r using (report_id) where r.reported_at <= $as_of
-  union all
-  select value, 1.0 from case_confirmations where kind = 'account' and confirmed_at <= $as_of
-  union all
-  select identifier, 1.0 from seized_evidence
-  where item_kind in ('bank_card', 'corporate_kit') and seized_at <= $as_of
-  union all
-  select value, confidence from member_flags where kind = 'account' and flagged_at <= $as_of
-) where account is not null group by account
-"""
 
 # fan_in + fan_out of the features, without computing the rest of them.
 DEGREE_SQL = """

@@ -1,0 +1,88 @@
+"""The warning desk's grades, channels and re-warning rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+
+from fraudlink.model.actions import WARNING
+from fraudlink.warn import CHANNELS, EVIDENCE, WarningDesk, grade
+from fraudlink.warn.desk import DEEP_CALL_S, REWARN_AFTER, TALK_S
+from fraudlink.warn.screen import CONTACT, PAYMENT, SITE
+
+T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+
+
+def item(kind: str, known: bool = False, dur: int = 0, minutes: int = 0, amount: int = 0):
+    return (T0 + timedelta(minutes=minutes), kind, "13800000000", known, dur, amount)
+
+
+def test_one_short_contact_from_a_suspected_number_earns_nothing() -> None:
+    assert grade([item(CONTACT, dur=5)]) is None
+    assert grade([item(CONTACT), item(CONTACT, minutes=3)]) is None
+
+
+def test_a_conversation_is_medium_and_two_are_high() -> None:
+    assert grade([item(CONTACT, dur=TALK_S)]) == "medium"
+    assert grade([item(CONTACT, dur=TALK_S), item(CONTACT, dur=TALK_S, minutes=30)]) == "high"
+
+
+def test_a_long_call_from_a_known_number_is_high() -> None:
+    assert grade([item(CONTACT, known=True, dur=DEEP_CALL_S)]) == "high"
+    assert grade([item(CONTACT, known=False, dur=DEEP_CALL_S)]) == "medium"
+
+
+def test_payments_count_by_what_is_known_of_the_account() -> None:
+    assert grade([item(PAYMENT, amount=100)]) is None  # only the mule score suspects it
+    assert grade([item(PAYMENT, known=True, amount=100)]) == "medium"
+    assert grade([item(PAYMENT, amount=100), item(CONTACT, dur=TALK_S)]) == "high"
+
+
+def test_a_fraud_site_alone_is_low_and_with_contact_medium() -> None:
+    assert grade([item(SITE)]) == "low"
+    assert grade([item(SITE), item(CONTACT, dur=1)]) == "medium"
+
+
+def evidence(rows: list[dict]) -> pa.Table:
+    base = {n: None for n in EVIDENCE.names}
+    t = pa.Table.from_pylist([{**base, **r} for r in rows], schema=EVIDENCE)
+    n = t.num_rows
+    t = t.append_column("idno", pa.array([r.get("idno", "110101199001011234") for r in rows]))
+    return t.append_column("phone", pa.array(["13900000000"] * n))
+
+
+def test_the_desk_warns_once_per_grade_and_again_when_it_rises() -> None:
+    desk = WarningDesk()
+    talk = {"evidence": CONTACT, "at": T0, "flagged": "13800000000", "known": False,
+            "duration_s": TALK_S}  # fmt: skip
+    first = desk.consider(evidence([talk]), T0)
+    got = [(a.kind, a.grade, a.channel) for a in first]
+    assert got == [(WARNING, "medium", CHANNELS["medium"])]
+    assert first[0].target == "110101199001011234" and first[0].msisdn == "13900000000"
+    assert "13800000000" in first[0].evidence
+    # The same grade again within the re-warning period: nothing new.
+    later = T0 + timedelta(minutes=5)
+    assert desk.consider(evidence([{**talk, "at": later, "duration_s": 1}]), later) == []
+    # A second conversation lifts the person to high: a visit.
+    again = T0 + timedelta(minutes=20)
+    up = desk.consider(evidence([{**talk, "at": again}]), again)
+    assert [(a.grade, a.channel) for a in up] == [("high", "visit")]
+
+
+def test_evidence_older_than_a_day_is_forgotten_and_old_warnings_renewed() -> None:
+    desk = WarningDesk()
+    talk = {"evidence": CONTACT, "at": T0, "flagged": "13800000000", "known": False,
+            "duration_s": TALK_S}  # fmt: skip
+    assert len(desk.consider(evidence([talk]), T0)) == 1
+    later = T0 + REWARN_AFTER + timedelta(minutes=1)
+    out = desk.consider(evidence([{**talk, "at": later}]), later)
+    # The first conversation is out of the day's window: one conversation, medium again.
+    assert [a.grade for a in out] == ["medium"]
+
+
+def test_rows_without_a_person_are_ignored() -> None:
+    desk = WarningDesk()
+    t = evidence([{"evidence": CONTACT, "at": T0, "known": True, "duration_s": 900}])
+    t = t.set_column(t.schema.get_field_index("idno"), "idno", pa.nulls(1, pa.string()))
+    assert desk.consider(t, T0) == []

@@ -1,9 +1,10 @@
 """Replay a store's feeds in event time, in micro-batches, so the engine sees nothing early.
 
-Each feed row becomes known at its arrival time: an event's own time, a registration's opening
-time, and for what a victim tells the police (the payments and indicators in a report) the time
-of the report, not of the payment. Reference tables with no time (persons, institutions, outlets,
-devices...) are known from the start. Truth tables are not feeds and are never replayed.
+Each feed row becomes known at its arrival time: an event's own time (for a call, its end, when
+its record is written), a registration's opening time, and for what a victim tells the police
+(the payments and indicators in a report) the time of the report, not of the payment. Reference
+tables with no time (persons, institutions, outlets, devices...) are known from the start.
+Truth tables are not feeds and are never replayed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def arrival_sql(feed: str) -> str | None:
             f'select f.*, r.reported_at as {ARRIVAL} from "{feed}" f '
             "join victim_reports r using (report_id)"
         )
+    if feed == "calls":
+        # A call detail record exists once the call ends: its duration is not known before.
+        return f"select *, time + to_seconds(coalesce(duration_s, 0)) as {ARRIVAL} from calls"
     column = FEED_TABLES[feed].time_column
     if column is None:
         return None
@@ -116,3 +120,26 @@ def replay(store: Store, start: datetime, end: datetime, step: timedelta) -> Ite
         events = {s.feed: got for s in streams if (got := s.take_until(upto)) is not None}
         yield Batch(clock, upto, events)
         clock = upto
+
+
+def history(store: Store, until: datetime) -> Batch:
+    """Every feed row that arrived at or before `until`: the past the engine starts from."""
+    events: dict[str, pa.Table] = {}
+    for feed in FEED_TABLES:
+        sql = arrival_sql(feed)
+        if sql is None:
+            continue
+        t = store.arrow(f"select * from ({sql}) where {ARRIVAL} <= ? order by {ARRIVAL}", [until])
+        if t.num_rows:
+            events[feed] = t
+    first = min((t.column(ARRIVAL)[0].as_py() for t in events.values()), default=until)
+    return Batch(min(first, until), until, events)
+
+
+def reference(store: Store) -> dict[str, pa.Table]:
+    """The reference tables (no time column), known from the start."""
+    return {
+        feed: store.arrow(f'select * from "{feed}"')
+        for feed in FEED_TABLES
+        if arrival_sql(feed) is None
+    }

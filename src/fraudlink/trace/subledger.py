@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
@@ -25,7 +26,7 @@ with recursive f(account, first_at, hop) using key (account) as (
          least(min(f.hop) + 1, any_value(g.hop))
   from f join transactions x on x.from_account = f.account and x.time >= f.first_at
   left join recurring.f g on g.account = x.to_account
-  where f.hop < ? and x.to_account is not null and x.time <= ?
+  where f.hop < ? and x.to_account is not null and x.time <= ? and x.time >= {since}
   group by x.to_account
   having any_value(g.account) is null or min(x.time) < any_value(g.first_at)
       or min(f.hop) + 1 < any_value(g.hop)
@@ -37,13 +38,13 @@ SUBLEDGER_SQL = """
 with fr as ({frontier}),
 outs as (
   select x.* from transactions x join fr on x.from_account = fr.account
-  where x.time >= fr.first_at and x.time <= ?
+  where x.time >= fr.first_at and x.time <= ? and x.time >= {since}
 ),
 last_out as (select from_account as account, max(time) as last_at from outs group by 1),
 ins as (
   select x.* from transactions x join fr on x.to_account = fr.account
   join last_out l on l.account = fr.account
-  where x.time >= fr.first_at and x.time <= l.last_at
+  where x.time >= fr.first_at and x.time <= l.last_at and x.time >= {since}
 ),
 rows as (
   select txn_id, time, from_account, to_account, amount_fen, channel, terminal from {seeds}
@@ -69,12 +70,23 @@ def seed_transactions(store: Store, matched: pa.Table, as_of: datetime) -> pa.Ta
 def subledger(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
     """The tainted sub-ledger for these seeds, sorted by time; report_id set on seed rows."""
     with registered(store.con, seeds, "trace_seeds") as name:
-        frontier = FRONTIER_SQL.format(seeds=name)
-        sql = SUBLEDGER_SQL.format(frontier=frontier, seeds=name)
+        frontier = FRONTIER_SQL.format(seeds=name, since=_since(seeds))
+        sql = SUBLEDGER_SQL.format(frontier=frontier, seeds=name, since=_since(seeds))
         return store.arrow(sql, [max_hops, as_of, as_of])
 
 
 def frontier(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
     """(account, first_at, hop) of every account the seeds' money could reach."""
     with registered(store.con, seeds, "trace_seeds") as name:
-        return store.arrow(FRONTIER_SQL.format(seeds=name), [max_hops, as_of])
+        sql = FRONTIER_SQL.format(seeds=name, since=_since(seeds))
+        return store.arrow(sql, [max_hops, as_of])
+
+
+def _since(seeds: pa.Table) -> str:
+    """The earliest seed time as a literal bound: every taint time is at or after it, and a
+    literal lets DuckDB skip the row groups of older transactions (a ledger stored in time
+    order, as the engine's is, then costs what the period since the payments holds)."""
+    first = pc.min(seeds.column("time")).as_py() if seeds.num_rows else None
+    if first is None:
+        return "'-infinity'::timestamptz"
+    return f"'{first.isoformat()}'::timestamptz"

@@ -1,0 +1,216 @@
+"""The engine: one micro-batch at a time, match, trace, detect and warn, and decide actions.
+
+The engine only ever sees what the replay driver hands it: the reference tables at the start,
+the history up to the start, then each batch as it arrives. Its own working store is filled from
+those and nothing else, so it cannot read a future event or the truth (see `working_store`).
+Every action carries the batch's end as its decision time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.engine.bursts import BurstWatch
+from fraudlink.engine.detection import (
+    block_numbers,
+    flag_accounts,
+    freeze_known_cards,
+    sim_actions,
+    target_packages,
+)
+from fraudlink.engine.fund_control import first_level_orders, traced_orders
+from fraudlink.engine.known import Flags, known_from_batch
+from fraudlink.engine.people import People
+from fraudlink.engine.policy import Policy
+from fraudlink.engine.replay import Batch
+from fraudlink.engine.working_store import WorkingStore
+from fraudlink.model.actions import Action
+from fraudlink.store import Store
+from fraudlink.warn import (
+    CONTACT,
+    EVIDENCE,
+    TALK_S,
+    WarningDesk,
+    flagged_contacts,
+    fraud_site_events,
+    payments_to_flagged,
+)
+
+REGISTRATIONS = ("sim_cards", "bank_accounts")
+
+
+class Engine:
+    """The state of the city as the centre knows it, and the decisions it takes."""
+
+    def __init__(self, work: WorkingStore, policy: Policy) -> None:
+        self.work = work
+        self.policy = policy
+        self.flags = Flags()
+        self.desk = WarningDesk()
+        self.bursts = BurstWatch()
+        self.people = People()
+        self.stopped: set[str] = set()  # accounts under a stop-payment or freeze
+        self.blocked: set[str] = set()  # numbers blocked
+        self.reverified: set[str] = set()  # numbers sent for re-verification
+        self.open_reports: dict[str, datetime] = {}  # report -> reported at, while followed
+        self.known_cards: dict[str, str] = {}  # seized or confirmed cards not frozen yet
+        self.standing_claims: list[tuple[str, str, int]] = []  # see ActionLog.standing_claims
+        self.last_trace: datetime | None = None
+        # Accounts where open reports' money sits (account -> reports), and reports to re-trace.
+        self._watched: dict[str, set[str]] = {}
+        self._watch_of: dict[str, set[str]] = {}
+        self._dirty: set[str] = set()
+        self._new: set[str] = set()  # reports not traced yet
+        self.last_detect: datetime | None = None
+        self.last_accounts: datetime | None = None
+        self.last_rings: datetime | None = None
+        self.events_seen = 0
+
+    @property
+    def store(self) -> Store:
+        """The engine's working store."""
+        return self.work.store
+
+    def start(self, history: Batch) -> list[Action]:
+        """Take in everything known before the replay starts, and act on it."""
+        return self.step(history)
+
+    def step(self, batch: Batch) -> list[Action]:
+        """One micro-batch: take in its rows, then match, trace, detect and warn."""
+        now = batch.end
+        self.events_seen += batch.rows()
+        if not self.policy.acts:
+            return []  # no system: nothing to keep either
+        self.work.receive(batch.events)
+        self.people.receive(batch.events)
+        out: list[Action] = []
+        out += self._match(batch, now)
+        out += self._trace(batch, now)
+        out += self._detect(batch, now)
+        out += self._warn(batch, now)
+        return out
+
+    # -- match ----------------------------------------------------------------------------
+
+    def _match(self, batch: Batch, now: datetime) -> list[Action]:
+        new = known_from_batch(batch.events, self.flags, self.policy.known_flag_confidence)
+        if (reports := batch.events.get("victim_reports")) is not None:
+            for rid in reports.column("report_id").to_pylist():
+                self.open_reports[rid] = now
+        if not (self.policy.detect and new):
+            return []
+        self.work.flush(REGISTRATIONS)
+        out = block_numbers(self.store, {n: f"known bad: {r}" for n, r in new.phones.items()},
+                            now, self.blocked)  # fmt: skip
+        seized = batch.events.get("seized_evidence")
+        confirmed = batch.events.get("case_confirmations")
+        hard = set()
+        for t, col in ((seized, "identifier"), (confirmed, "value")):
+            if t is not None:
+                hard |= set(t.column(col).to_pylist())
+        self.known_cards.update({a: r for a, r in new.accounts.items() if a in hard})
+        if self.known_cards:
+            out += freeze_known_cards(self.store, self.known_cards, now, self.stopped)
+            self.known_cards = {}
+        return out
+
+    # -- trace ----------------------------------------------------------------------------
+
+    def _trace(self, batch: Batch, now: datetime) -> list[Action]:
+        p = self.policy
+        if not (p.freeze_first_level or p.trace_on_report):
+            return []
+        reports = batch.events.get("victim_reports")
+        new = reports.column("report_id").to_pylist() if reports is not None else []
+        if p.freeze_first_level:
+            if not new:
+                return []
+            self.work.flush()
+            fc = first_level_orders(self.store, new, now, self.stopped)
+            self.standing_claims += fc.claims
+            return fc.actions
+        self.open_reports = {r: t for r, t in self.open_reports.items() if now - t <= p.follow_up}
+        self._new |= set(new)
+        dirty = self._new | self._moved(batch)
+        # New reports wait for the next tick too: one trace of the ledger per tick costs about a
+        # second at city scale, whatever the number of reports in it.
+        due = self.last_trace is None or now - self.last_trace >= p.retrace_every
+        if not (due and dirty):
+            return []
+        self.last_trace = now
+        self.work.flush()
+        todo = sorted(r for r in self.open_reports if r in dirty)
+        self._dirty, self._new = set(), set()
+        fc = traced_orders(self.store, todo, now, self.stopped)
+        self.standing_claims += fc.claims
+        where = fc.where
+        for r in todo:
+            for a in self._watch_of.pop(r, set()):
+                self._watched.get(a, set()).discard(r)
+            self._watch_of[r] = where.get(r, set()) - self.stopped
+            for a in self._watch_of[r]:
+                self._watched.setdefault(a, set()).add(r)
+        return fc.actions
+
+    def _moved(self, batch: Batch) -> set[str]:
+        """Open reports whose money may have moved: a payment out of an account holding it."""
+        txns = batch.events.get("transactions")
+        if txns is not None and self._watched:
+            accounts = pa.array(list(self._watched), pa.string())
+            hit = pc.is_in(txns.column("from_account"), value_set=accounts)
+            for a in set(txns.filter(hit).column("from_account").to_pylist()):
+                self._dirty |= self._watched.get(a, set())
+        self._dirty &= set(self.open_reports)
+        return self._dirty
+
+    # -- detect ---------------------------------------------------------------------------
+
+    def _detect(self, batch: Batch, now: datetime) -> list[Action]:
+        p = self.policy
+        if not p.detect:
+            return []
+        out: list[Action] = []
+        if (calls := batch.events.get("calls")) is not None:
+            self.flags.phones.add_suspected(self.bursts.add(calls, now), "bursts")
+        if self.last_detect is None or now - self.last_detect >= p.detect_every:
+            self.last_detect = now
+            self.work.flush()
+            out += sim_actions(self.store, self.flags, p, now, self.blocked, self.reverified)
+        if self.last_accounts is None or now - self.last_accounts >= p.accounts_every:
+            self.last_accounts = now
+            self.work.flush()
+            flag_accounts(self.store, self.flags, p, now)
+        if self.last_rings is None or now - self.last_rings >= p.rings_every:
+            self.last_rings = now
+            self.work.flush()
+            out += target_packages(self.store, now)
+        return out
+
+    # -- warn -----------------------------------------------------------------------------
+
+    def _warn(self, batch: Batch, now: datetime) -> list[Action]:
+        if not self.policy.warn:
+            return []
+        ev = batch.events
+        parts = []
+        if (t := ev.get("calls")) is not None:
+            parts.append(flagged_contacts(t, self.flags.phones))
+        if (t := ev.get("web_events")) is not None:
+            parts.append(fraud_site_events(t, self.flags.urls, self.flags.apps))
+        if (t := ev.get("transactions")) is not None:
+            parts.append(payments_to_flagged(t, self.flags.accounts))
+        evidence = pa.concat_tables([EVIDENCE.empty_table(), *parts])
+        if evidence.num_rows == 0:
+            return []
+        # One short call or SMS from a suspected number earns nothing on its own (see the desk);
+        # only what can earn a grade is looked up.
+        strong = pc.or_(pc.greater_equal(pc.fill_null(evidence.column("duration_s"), 0), TALK_S),
+                        pc.or_(pc.not_equal(evidence.column("evidence"), CONTACT),
+                               evidence.column("known")))  # fmt: skip
+        evidence = evidence.filter(strong)
+        if evidence.num_rows == 0:
+            return []
+        return self.desk.consider(self.people.attach(evidence), now)

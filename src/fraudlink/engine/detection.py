@@ -1,0 +1,133 @@
+"""Card-cutting (断卡) in the engine: scores on the feeds known so far, and what follows from them.
+
+Run on a cadence (daily by default), because a score needs a day of behaviour to move:
+- SIM scores flag numbers for the warning desk; numbers over the block threshold, and numbers
+  known bad, are blocked (封停) by their operator; those in between must be re-verified
+  (二次实名核验) by their holder in person;
+- mule scores flag accounts for the warning desk (paying into them is evidence);
+- seized and case-confirmed cards are frozen (冻结) even when they hold no traced money, because
+  a seized card still in circulation keeps receiving victims' money;
+- weekly, card rings are found and each comes out as a target package for a strike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow.compute as pc
+
+from fraudlink.detect.accounts_model import score_accounts
+from fraudlink.detect.rings import find_rings, target_package
+from fraudlink.detect.sims import score_sims
+from fraudlink.engine.known import Flags
+from fraudlink.engine.policy import Policy
+from fraudlink.model.actions import FREEZE, NUMBER_BLOCK, REVERIFY, TARGET_PACKAGE, Action
+from fraudlink.store import Store
+
+BLOCK_BASIS = "number block (封停) of a SIM card used for fraud"
+REVERIFY_BASIS = "re-verification (二次实名核验) of a suspected SIM card by its holder"
+FREEZE_BASIS = "freeze (冻结) of a card seized in a raid or confirmed in a case"
+PACKAGE_BASIS = "target package for a strike on a card ring (断卡行动)"
+MIN_LABELS = 20  # mule labels needed before the account model is worth fitting
+
+
+def _operators(store: Store, numbers: list[str]) -> dict[str, str]:
+    rows = store.con.execute(
+        "select msisdn, any_value(inst_id) from sim_cards "
+        "where msisdn in (select unnest(?::varchar[])) group by msisdn",
+        [numbers],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def block_numbers(
+    store: Store, numbers: dict[str, str], now: datetime, blocked: set[str]
+) -> list[Action]:
+    """Blocks of the given numbers (number -> why) not blocked yet."""
+    todo = sorted(n for n in numbers if n not in blocked)
+    ops = _operators(store, todo)
+    out = []
+    for n in todo:
+        if n not in ops:
+            continue  # not a number any operator of the alliance registered
+        blocked.add(n)
+        out.append(Action(kind=NUMBER_BLOCK, decided_at=now, target=n, target_kind="msisdn",
+                          addressee=ops[n], basis=BLOCK_BASIS, evidence=numbers[n]))  # fmt: skip
+    return out
+
+
+def sim_actions(
+    store: Store, flags: Flags, policy: Policy, now: datetime, blocked: set[str],
+    reverified: set[str],
+) -> list[Action]:  # fmt: skip
+    """Score every SIM; flag, block and demand re-verification as the scores say."""
+    s = score_sims(store, now)
+    s = s.filter(pc.greater_equal(s.column("score"), policy.sim_flag))
+    nums = s.column("msisdn").to_pylist()
+    scores = s.column("score").to_pylist()
+    reasons = s.column("reasons").to_pylist()
+    flags.phones.set_suspected(dict(zip(nums, scores, strict=True)), "sim_scores")
+    to_block = {n: f"SIM score {sc:.2f}: {r}" for n, sc, r in zip(nums, scores, reasons,
+                strict=True) if sc >= policy.sim_block}  # fmt: skip
+    out = block_numbers(store, to_block, now, blocked)
+    todo = [(n, sc, r) for n, sc, r in zip(nums, scores, reasons, strict=True)
+            if sc < policy.sim_block and n not in reverified and n not in blocked]  # fmt: skip
+    ops = _operators(store, [n for n, _, _ in todo])
+    for n, sc, r in todo:
+        reverified.add(n)
+        out.append(Action(kind=REVERIFY, decided_at=now, target=n, target_kind="msisdn",
+                          addressee=ops.get(n, "unknown operator"), basis=REVERIFY_BASIS,
+                          evidence=f"SIM score {sc:.2f}: {r}"))  # fmt: skip
+    return out
+
+
+def flag_accounts(store: Store, flags: Flags, policy: Policy, now: datetime) -> None:
+    """Score every account with the mule model fitted on the labels known now."""
+    n_labels = store.con.execute(
+        "select (select count(*) from case_confirmations where kind = 'account') "
+        "+ (select count(*) from report_payments)"
+    ).fetchall()[0][0]
+    if n_labels < MIN_LABELS:
+        return
+    s = score_accounts(store, now)
+    s = s.filter(pc.greater_equal(s.column("score"), policy.account_flag))
+    scores = dict(zip(s.column("account").to_pylist(), s.column("score").to_pylist(), strict=True))
+    flags.accounts.set_suspected(scores, "mule_scores")
+
+
+def freeze_known_cards(
+    store: Store, accounts: dict[str, str], now: datetime, stopped: set[str]
+) -> list[Action]:
+    """Freezes of seized or case-confirmed cards (account -> where it became known)."""
+    todo = sorted(a for a in accounts if a not in stopped)
+    rows = store.con.execute(
+        "select account, any_value(inst_id) from bank_accounts "
+        "where account in (select unnest(?::varchar[])) group by account",
+        [todo],
+    ).fetchall()
+    inst = {r[0]: r[1] for r in rows}
+    out = []
+    for a in todo:
+        if a not in inst:
+            continue
+        stopped.add(a)
+        out.append(Action(kind=FREEZE, decided_at=now, target=a, target_kind="account",
+                          addressee=inst[a], basis=FREEZE_BASIS,
+                          evidence=f"known bad: {accounts[a]}"))  # fmt: skip
+    return out
+
+
+def target_packages(store: Store, now: datetime, top: int = 5) -> list[Action]:
+    """The top-ranked rings and laundering groups known now, each as a target package."""
+    rings = find_rings(store, now)
+    out = []
+    for ring_id in rings.rings.column("ring_id").to_pylist()[:top]:
+        pkg = target_package(rings, ring_id)
+        c = pkg["counts"]
+        out.append(Action(
+            kind=TARGET_PACKAGE, decided_at=now, target=f"ring {ring_id} ({pkg['kind']})",
+            target_kind="ring", addressee="criminal investigation unit", basis=PACKAGE_BASIS,
+            evidence=f"{c['persons']} persons, {c['accounts']} cards, {c['sims']} SIMs; "
+            + "; ".join(pkg["evidence"]),
+        ))  # fmt: skip
+    return out

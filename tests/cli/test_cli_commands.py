@@ -38,25 +38,24 @@ def test_unknown_preset_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "w").exists()
 
 
-def test_demo_prints_the_summary_table(tmp_path: Path) -> None:
-    code, out, _ = run("demo", "--preset", "tiny", "--out", str(tmp_path / "w"), "--quiet")
+def test_demo_prints_the_results_table(tmp_path: Path) -> None:
+    code, out, _ = run("demo", "--preset", "tiny", "--out", str(tmp_path / "w"), "--quiet",
+                       "--strategies", "none,full", "--no-detection")
     assert code == 0
-    for label in ("people", "transactions", "fraud episodes", "victims", "unreported loss",
-                  "card-trafficking rings", "insiders"):
+    for label in ("Loss prevented", "Intercepted", "Warnings issued", "Number blocks",
+                  "Innocent accounts stopped", "Targets"):
         assert label in out
-    assert (tmp_path / "w" / "feeds" / "transactions.parquet").exists()
+    assert (tmp_path / "w" / "world" / "feeds" / "transactions.parquet").exists()
 
 
 def test_demo_json_matches_the_world(tmp_path: Path) -> None:
     code, out, _ = run("demo", "--preset", "tiny", "--out", str(tmp_path / "w"), "--quiet",
-                       "--json")
+                       "--strategies", "none", "--no-detection", "--json")
     assert code == 0
-    summary = json.loads(out)
-    manifest = json.loads((tmp_path / "w" / "world.json").read_text("utf-8"))
-    assert summary["transactions"] == manifest["rows"]["transactions"]
-    assert summary["persons"] == manifest["rows"]["persons"]
-    assert summary["fraud_loss_fen"] == summary["reported_loss_fen"] + summary[
-        "unreported_loss_fen"]
+    outcomes = json.loads(out)
+    manifest = json.loads((tmp_path / "w" / "world" / "world.json").read_text("utf-8"))
+    assert outcomes["world"]["persons"] == manifest["rows"]["persons"]
+    assert outcomes["strategies"]["none"]["loss_fen"] == outcomes["world"]["fraud_loss_fen"]
 
 
 def test_ingest_json_is_keyed_by_feed_and_a_bad_file_fails_the_run(

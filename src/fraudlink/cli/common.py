@@ -31,10 +31,12 @@ def world_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def simulator_config(preset: str, path: Path | None = None) -> SimConfig:
+def simulator_config(
+    preset: str, path: Path | None = None, foreign: tuple[str, ...] = ()
+) -> SimConfig:
     """The simulator configuration, or a usage error that names the file and the field."""
     try:
-        return load_config(preset, path)
+        return load_config(preset, path, foreign)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from fraudlink import __version__
+from fraudlink.cli.arena_cmd import arena
 from fraudlink.cli.demo_cmd import demo
 from fraudlink.cli.detect_cmd import detect
 from fraudlink.cli.evaluate_cmd import evaluate
@@ -22,7 +23,8 @@ from fraudlink.cli.trace_cmd import trace
 def cli() -> None:
     """fraudlink: the platform of a city anti-telecom-fraud centre and its alliance.
 
-    Start with `fraudlink demo`, which simulates a small city and shows what is in it.
+    Start with `fraudlink demo`: it simulates a small city, replays it through the engine under
+    four strategies and prints what each saved and whom it harmed.
     """
 
 
@@ -37,6 +39,7 @@ cli.add_command(orders)
 cli.add_command(detect)
 cli.add_command(rings)
 cli.add_command(evaluate)
+cli.add_command(arena)
 
 
 def main() -> None:

@@ -514,8 +514,13 @@ def preset_text(name: str) -> str:
     return (resources.files("fraudlink.simulate.presets") / f"{name}.toml").read_text("utf-8")
 
 
-def load_config(preset: str = "demo", path: Path | None = None) -> SimConfig:
-    """Read a preset, lay a user's TOML file over it, and validate the result."""
+def load_config(
+    preset: str = "demo", path: Path | None = None, foreign: tuple[str, ...] = ()
+) -> SimConfig:
+    """Read a preset, lay a user's TOML file over it, and validate the result.
+
+    `foreign` names top-level tables of the file that belong to another part (the arena's
+    `[arena]`) and are left alone here."""
     data = _read_toml(preset_text(preset), f"preset {preset}")
     origin = f"preset {preset}"
     if path is not None:
@@ -524,7 +529,7 @@ def load_config(preset: str = "demo", path: Path | None = None) -> SimConfig:
             text = Path(path).read_text("utf-8")
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-        user = _read_toml(text, origin)
+        user = {k: v for k, v in _read_toml(text, origin).items() if k not in foreign}
         if "preset" in user:
             raise ConfigError(f"{origin}: 'preset' cannot be set in a config file; use --preset")
         data = _merge(data, user)

@@ -17,7 +17,7 @@ from pathlib import Path
 from fraudlink.engine.core import Engine
 from fraudlink.engine.policy import Policy
 from fraudlink.engine.replay import Batch, history, reference, replay
-from fraudlink.engine.working_store import WorkingStore
+from fraudlink.engine.working_store import SOURCE_MEMORY_SHARE, WorkingStore, limit_memory
 from fraudlink.model.actions import Action, ActionLog
 from fraudlink.store import Store
 
@@ -48,6 +48,7 @@ def run_engine(
 ) -> EngineRun:
     """Replay `source` from `start` to `end` through a new engine under `policy`."""
     t0 = time.perf_counter()
+    limit_memory(source.con, SOURCE_MEMORY_SHARE)
     work = WorkingStore(work_path)
     run = EngineRun(policy.name)
     try:

@@ -10,8 +10,10 @@ batch and feed would cost more than the analyses.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from fraudlink.engine.replay import ARRIVAL, arrival_sql
@@ -21,12 +23,27 @@ from fraudlink.store import Store
 REFERENCE_FEEDS = tuple(f for f in FEED_TABLES if arrival_sql(f) is None)
 """Feeds with no time of their own: known from the start."""
 
+WORKING_MEMORY_SHARE = 0.25
+SOURCE_MEMORY_SHARE = 0.1
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, share: float) -> None:
+    """Cap a DuckDB connection at a share of the machine's memory.
+
+    The engine holds two databases in one process (the source being replayed, its own working
+    store) beside its Python state; DuckDB's default of 80% of memory each let a city run be
+    killed by the kernel at 24 GB on a 23 GB machine.
+    """
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    con.execute(f"set memory_limit = '{max(int(total * share) >> 20, 512)}MB'")
+
 
 class WorkingStore:
     """A fresh store at `path` that receives feed rows only as they arrive."""
 
     def __init__(self, path: Path | str) -> None:
         self.store = Store(path)
+        limit_memory(self.store.con, WORKING_MEMORY_SHARE)
         self._pending: dict[str, list[pa.Table]] = {}
         self.rows_written = 0
 

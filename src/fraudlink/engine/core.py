@@ -40,6 +40,10 @@ from fraudlink.warn import (
 )
 
 REGISTRATIONS = ("sim_cards", "bank_accounts")
+# What tracing and orders read. The big feeds (calls, logins, web events) wait for the daily
+# detection: writing them at every fund-control tick cost more than the tracing itself.
+LEDGER = ("transactions", "victim_reports", "report_payments", "bank_accounts",
+          "case_confirmations")  # fmt: skip
 
 
 class Engine:
@@ -128,7 +132,7 @@ class Engine:
         if p.freeze_first_level:
             if not new:
                 return []
-            self.work.flush()
+            self.work.flush(LEDGER)
             fc = first_level_orders(self.store, new, now, self.stopped)
             self.standing_claims += fc.claims
             return fc.actions
@@ -141,7 +145,7 @@ class Engine:
         if not (due and dirty):
             return []
         self.last_trace = now
-        self.work.flush()
+        self.work.flush(LEDGER)
         todo = sorted(r for r in self.open_reports if r in dirty)
         self._dirty, self._new = set(), set()
         fc = traced_orders(self.store, todo, now, self.stopped)

@@ -84,6 +84,8 @@ class ActedWorld:
         self.spare_for: dict[str, str | None] = {}  # blocked line -> the line its traffic moved to
         self._taken: set[str] = set()
         self._keys: dict[str, tuple[pa.Array, IntArray]] = {}
+        # (blocked lines, their spares) as Arrow arrays, rebuilt when a block changes them
+        self._spare_index: tuple[pa.Array, pa.Array] | None = None
 
     # -- the actions ------------------------------------------------------------------------
 
@@ -123,7 +125,7 @@ class ActedWorld:
         lines = self.truth.gang_numbers.get(g, [])
         spare = next((n for n in lines if n not in self.blocks and n not in self._taken), None)
         self.spare_for[number] = spare
-        self._keys.pop("spares", None)
+        self._spare_index = None
         if spare is not None:
             self._taken.add(spare)
 
@@ -182,12 +184,11 @@ class ActedWorld:
 
     def _spares(self, column: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Per row, the spare line the number's traffic moved to (null: none left)."""
-        if "spares" not in self._keys:
-            self._spare_keys = pa.array(list(self.spare_for), pa.string())
-            self._spare_vals = pa.array(list(self.spare_for.values()), pa.string())
-            self._keys["spares"] = (self._spare_keys, np.zeros(0, np.int64))
-        idx = pc.index_in(column, value_set=self._spare_keys)
-        return pc.take(self._spare_vals, idx)
+        if self._spare_index is None:
+            self._spare_index = (pa.array(list(self.spare_for), pa.string()),
+                                 pa.array(list(self.spare_for.values()), pa.string()))  # fmt: skip
+        blocked, spare = self._spare_index
+        return pc.take(spare, pc.index_in(column, value_set=blocked))
 
     def filter(self, batch: Batch) -> Batch:
         """The batch as it happens in the world the actions changed."""

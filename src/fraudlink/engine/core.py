@@ -87,7 +87,7 @@ class Engine:
         now = batch.end
         self.events_seen += batch.rows()
         if not self.policy.acts:
-            return []  # no system: nothing to keep either
+            return []  # the `none` strategy decides nothing, so it keeps no state
         self.work.receive(batch.events)
         self.people.receive(batch.events)
         out: list[Action] = []

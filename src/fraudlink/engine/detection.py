@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from fraudlink.detect.accounts_model import score_accounts
 from fraudlink.detect.rings import find_rings, target_package
 from fraudlink.detect.sims import score_sims
+from fraudlink.engine.addressees import issuers
 from fraudlink.engine.known import Flags
 from fraudlink.engine.policy import Policy
 from fraudlink.model.actions import FREEZE, NUMBER_BLOCK, REVERIFY, TARGET_PACKAGE, Action
@@ -31,21 +32,12 @@ PACKAGE_BASIS = "target package for a strike on a card ring (断卡行动)"
 MIN_LABELS = 20  # mule labels needed before the account model is worth fitting
 
 
-def _operators(store: Store, numbers: list[str]) -> dict[str, str]:
-    rows = store.con.execute(
-        "select msisdn, any_value(inst_id) from sim_cards "
-        "where msisdn in (select unnest(?::varchar[])) group by msisdn",
-        [numbers],
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
-
-
 def block_numbers(
     store: Store, numbers: dict[str, str], now: datetime, blocked: set[str]
 ) -> list[Action]:
     """Blocks of the given numbers (number -> why) not blocked yet."""
     todo = sorted(n for n in numbers if n not in blocked)
-    ops = _operators(store, todo)
+    ops = issuers(store, "msisdn", todo)
     out = []
     for n in todo:
         if n not in ops:
@@ -72,7 +64,7 @@ def sim_actions(
     out = block_numbers(store, to_block, now, blocked)
     todo = [(n, sc, r) for n, sc, r in zip(nums, scores, reasons, strict=True)
             if sc < policy.sim_block and n not in reverified and n not in blocked]  # fmt: skip
-    ops = _operators(store, [n for n, _, _ in todo])
+    ops = issuers(store, "msisdn", [n for n, _, _ in todo])
     for n, sc, r in todo:
         reverified.add(n)
         out.append(Action(kind=REVERIFY, decided_at=now, target=n, target_kind="msisdn",
@@ -100,12 +92,7 @@ def freeze_known_cards(
 ) -> list[Action]:
     """Freezes of seized or case-confirmed cards (account -> where it became known)."""
     todo = sorted(a for a in accounts if a not in stopped)
-    rows = store.con.execute(
-        "select account, any_value(inst_id) from bank_accounts "
-        "where account in (select unnest(?::varchar[])) group by account",
-        [todo],
-    ).fetchall()
-    inst = {r[0]: r[1] for r in rows}
+    inst = issuers(store, "account", todo)
     out = []
     for a in todo:
         if a not in inst:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from fraudlink.engine.addressees import issuers
 from fraudlink.model.actions import FREEZE, STOP_PAYMENT, Action
 from fraudlink.store import Store
 from fraudlink.trace.engine import trace_all
@@ -28,15 +29,6 @@ class FundControl:
     actions: list[Action] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)  # new victims on standing orders
     where: dict[str, set[str]] = field(default_factory=dict)  # report -> accounts holding money
-
-
-def _institutions(store: Store, accounts: list[str]) -> dict[str, str]:
-    rows = store.con.execute(
-        "select account, any_value(inst_id) from bank_accounts "
-        "where account in (select unnest(?::varchar[])) group by account",
-        [accounts],
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
 
 
 def first_level_orders(
@@ -61,7 +53,7 @@ def first_level_orders(
     for txn_id, account, amount in rows:
         report_id = paid[txn_id]
         claims[account][report_id] += amount
-    inst = _institutions(store, list(claims))
+    inst = issuers(store, "account", list(claims))
     for account in sorted(claims):
         c = claims[account]
         if account in stopped:

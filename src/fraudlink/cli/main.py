@@ -14,6 +14,7 @@ from fraudlink.cli.match_cmd import match
 from fraudlink.cli.orders_cmd import orders
 from fraudlink.cli.returns_cmd import returns
 from fraudlink.cli.rings_cmd import rings
+from fraudlink.cli.serve_cmd import audit, serve, users
 from fraudlink.cli.simulate_cmd import simulate
 from fraudlink.cli.trace_cmd import trace
 
@@ -40,6 +41,9 @@ cli.add_command(detect)
 cli.add_command(rings)
 cli.add_command(evaluate)
 cli.add_command(arena)
+cli.add_command(serve)
+cli.add_command(users)
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -1,0 +1,91 @@
+"""`fraudlink serve`, `fraudlink users`, `fraudlink audit`: the web face, its users, its log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fraudlink.cli.common import render_table
+from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.store import default_db_path
+from fraudlink.web import ROLES, UserError, add_user, list_users, verify_chain
+
+
+@click.command()
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True,
+    help="Address to listen on (loopback unless the centre's network is set up for it).",
+)  # fmt: skip
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+def serve(db: Path | None, host: str, port: int) -> None:
+    """Serve the analyst console and the member API (OpenAPI at /api/openapi.json)."""
+    import uvicorn
+
+    from fraudlink.web import create_app
+
+    path = db or default_db_path()
+    with _open(path) as store:
+        if not list_users(store.con):
+            raise click.ClickException(
+                f"{path}: no users yet; add one first: fraudlink users add --db {path} "
+                "--username NAME --role supervisor"
+            )
+    click.echo(f"fraudlink console on http://{host}:{port}/ (store {path})", err=True)
+    uvicorn.run(create_app(path), host=host, port=port, log_level="warning")
+
+
+@click.group()
+def users() -> None:
+    """Users of the console and the member API, and their roles."""
+
+
+@users.command(name="add")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
+@click.option("--username", required=True, help="Log-in name.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
+@click.option(
+    "--inst", "inst_id", metavar="INST",
+    help="The member institution a bank, operator or platform user acts for.",
+)  # fmt: skip
+@click.password_option(help="Password, at least 10 characters (asked for when not given).")
+def users_add(db: Path | None, username: str, role: str, inst_id: str | None,
+              password: str) -> None:  # fmt: skip
+    """Add a user; the password is stored only as an argon2 hash."""
+    with _open(db) as store:
+        if inst_id and not store.con.execute(
+            "select 1 from institutions where inst_id = ?", [inst_id]
+        ).fetchall():
+            raise click.ClickException(f"--inst {inst_id}: no such institution in the store")
+        try:
+            add_user(store.con, username, role, password, inst_id)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"added {username} ({role}{', ' + inst_id if inst_id else ''})")
+
+
+@users.command(name="list")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
+def users_list(db: Path | None) -> None:
+    """List the users with their roles and institutions."""
+    with _open(db) as store:
+        rows = [[u, r, i or "-", "yes" if a else "no"] for u, r, i, a in list_users(store.con)]
+    click.echo(render_table(["username", "role", "institution", "active"], rows))
+
+
+@click.group()
+def audit() -> None:
+    """The audit log of every read of personal data and every action."""
+
+
+@audit.command(name="verify")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
+def audit_verify(db: Path | None) -> None:
+    """Check the audit log's hash chain; exit 1 and name the first broken entry if it fails."""
+    with _open(db) as store:
+        check = verify_chain(store.con)
+    if not check.ok:
+        raise click.ClickException(f"audit log broken at entry {check.first_bad_seq} "
+                                   f"of {check.entries}: {check.reason}")  # fmt: skip
+    click.echo(f"audit log holds: {check.entries} entries, {check.reason}")

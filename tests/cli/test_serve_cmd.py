@@ -1,0 +1,102 @@
+"""`fraudlink users`, `fraudlink audit verify` and `fraudlink serve` from the command line."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+from fraudlink.cli.main import cli
+from fraudlink.store import Store
+
+
+def _run(*args: str, input: str | None = None) -> tuple[int, str]:
+    r = CliRunner().invoke(cli, list(args), input=input)
+    return r.exit_code, r.output
+
+
+def _store_with_bank(tmp_path: Path) -> Path:
+    db = tmp_path / "s.duckdb"
+    with Store(db) as s:
+        s.con.execute(
+            "insert into institutions (inst_id, name, kind) values ('B01', 'Bank', 'bank')"
+        )
+    return db
+
+
+def test_users_add_asks_for_the_password_and_lists(tmp_path: Path) -> None:
+    db = _store_with_bank(tmp_path)
+    code, out = _run("users", "add", "--db", str(db), "--username", "chief", "--role",
+                     "supervisor", input="a long password\na long password\n")  # fmt: skip
+    assert code == 0, out
+    code, out = _run("users", "add", "--db", str(db), "--username", "b1", "--role", "bank",
+                     "--inst", "B01", "--password", "a long password")  # fmt: skip
+    assert code == 0, out
+    code, out = _run("users", "list", "--db", str(db))
+    assert "chief" in out and "supervisor" in out and "B01" in out
+
+
+def test_users_add_refuses_an_unknown_institution_and_a_short_password(tmp_path: Path) -> None:
+    db = _store_with_bank(tmp_path)
+    code, out = _run("users", "add", "--db", str(db), "--username", "b1", "--role", "bank",
+                     "--inst", "B99", "--password", "a long password")  # fmt: skip
+    assert code == 1 and "--inst B99: no such institution" in out
+    code, out = _run("users", "add", "--db", str(db), "--username", "b1", "--role", "bank",
+                     "--inst", "B01", "--password", "short")  # fmt: skip
+    assert code == 1 and "at least 10 characters" in out
+
+
+def test_audit_verify_passes_then_names_the_edited_entry(tmp_path: Path) -> None:
+    from fraudlink.web.audit import AuditLog
+    from fraudlink.web.users import Principal
+
+    db = tmp_path / "a.duckdb"
+    with Store(db) as s:
+        log = AuditLog(s.con)
+        for i in range(3):
+            log.append(Principal("ana", "analyst", None), "read.case", f"R{i}")
+    code, out = _run("audit", "verify", "--db", str(db))
+    assert code == 0 and "3 entries" in out
+    with Store(db) as s:
+        s.con.execute("update audit_log set target = 'R9' where seq = 2")
+    code, out = _run("audit", "verify", "--db", str(db))
+    assert code == 1 and "broken at entry 2 of 3" in out
+
+
+def test_serve_refuses_a_store_without_users(tmp_path: Path) -> None:
+    code, out = _run("serve", "--db", str(tmp_path / "empty.duckdb"))
+    assert code == 1 and "no users yet" in out
+
+
+def test_serve_answers_on_loopback(tmp_path: Path) -> None:
+    db = _store_with_bank(tmp_path)
+    _run("users", "add", "--db", str(db), "--username", "chief", "--role", "supervisor",
+         "--password", "a long password")  # fmt: skip
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = str(Path(sys.executable).with_name("fraudlink"))
+    cmd = [exe, "serve", "--db", str(db), "--port", str(port)]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                r = httpx.get(f"{url}/api/v1/me", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert r.status_code == 401
+        creds = {"username": "chief", "password": "a long password"}
+        tok = httpx.post(f"{url}/api/v1/token", json=creds).json()
+        auth = {"Authorization": f"Bearer {tok['access_token']}"}
+        me = httpx.get(f"{url}/api/v1/me", headers=auth).json()
+        assert me == {"username": "chief", "role": "supervisor", "inst_id": None}
+    finally:
+        proc.terminate()
+        proc.wait(10)

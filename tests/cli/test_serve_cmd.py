@@ -100,3 +100,38 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_warnings_load_queues_an_engine_runs_warnings_once(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    import pyarrow.parquet as pq
+
+    from fraudlink.model.actions import STOP_PAYMENT, WARNING, Action, ActionLog
+
+    t = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    log = ActionLog()
+    log.extend([
+        Action(WARNING, t, "P1", "person", "96110", "long call from a flagged number", "{}",
+               grade="medium", channel="call_96110", msisdn="13800000001"),
+        Action(WARNING, t, "P2", "person", "police", "paid a flagged account", "{}",
+               grade="high", channel="visit", msisdn="13800000002"),
+        Action(STOP_PAYMENT, t, "6222000000000001", "account", "B01", "trace", "{}",
+               amount_fen=100),
+    ])  # fmt: skip
+    actions = tmp_path / "actions-full.parquet"
+    pq.write_table(log.table(), actions)
+    db = tmp_path / "q.duckdb"
+    code, out = _run("warnings", "load", "--db", str(db), "--actions", str(actions))
+    assert code == 0 and "queued 2 new warnings" in out, out
+    code, out = _run("warnings", "load", "--db", str(db), "--actions", str(actions))
+    assert code == 0 and "queued 0 new warnings" in out and "(2 in the queue)" in out
+    with Store(db) as s:
+        rows = s.con.execute(
+            "select person_id, grade, channel, state from warning_queue order by person_id"
+        ).fetchall()
+    assert rows == [("P1", "medium", "call_96110", "decided"), ("P2", "high", "visit", "decided")]
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(log.table().drop_columns(["grade"]), bad)
+    code, out = _run("warnings", "load", "--db", str(db), "--actions", str(bad))
+    assert code == 1 and "not an engine action log (no column grade)" in out

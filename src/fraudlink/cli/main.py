@@ -14,7 +14,7 @@ from fraudlink.cli.match_cmd import match
 from fraudlink.cli.orders_cmd import orders
 from fraudlink.cli.returns_cmd import returns
 from fraudlink.cli.rings_cmd import rings
-from fraudlink.cli.serve_cmd import audit, serve, users
+from fraudlink.cli.serve_cmd import audit, serve, users, warnings
 from fraudlink.cli.simulate_cmd import simulate
 from fraudlink.cli.trace_cmd import trace
 
@@ -44,6 +44,7 @@ cli.add_command(arena)
 cli.add_command(serve)
 cli.add_command(users)
 cli.add_command(audit)
+cli.add_command(warnings)
 
 
 def main() -> None:

@@ -89,3 +89,37 @@ def audit_verify(db: Path | None) -> None:
         raise click.ClickException(f"audit log broken at entry {check.first_bad_seq} "
                                    f"of {check.entries}: {check.reason}")  # fmt: skip
     click.echo(f"audit log holds: {check.entries} entries, {check.reason}")
+
+
+@click.group()
+def warnings() -> None:
+    """The warning queue (预警劝阻) the console's analysts dispatch and close."""
+
+
+@warnings.command(name="load")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
+@click.option(
+    "--actions", "actions_file", required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="An engine action log: the arena's actions-STRATEGY.parquet.",
+)  # fmt: skip
+def warnings_load(db: Path | None, actions_file: Path) -> None:
+    """Queue the warnings an engine run decided, as decided; ones already queued are skipped."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from fraudlink.web.centre.warnings_queue import load_warnings
+
+    try:
+        actions = pq.read_table(actions_file)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise click.ClickException(f"{actions_file}: not a Parquet file: {exc}") from exc
+    missing = {"action_id", "kind", "decided_at", "grade", "channel"} - set(actions.column_names)
+    if missing:
+        raise click.ClickException(
+            f"{actions_file}: not an engine action log (no column {', '.join(sorted(missing))})"
+        )
+    with _open(db) as store:
+        added = load_warnings(store.con, actions)
+        total = store.count("warning_queue")
+    click.echo(f"queued {added:,} new warnings from {actions_file} ({total:,} in the queue)")

@@ -8,8 +8,12 @@ from pathlib import Path
 import duckdb
 
 from fraudlink.match import IndicatorIndex
+from fraudlink.match.sources import indicator_sql
 from fraudlink.store import Store
 from fraudlink.web.audit import AuditLog
+
+# What `IndicatorIndex.from_store` reads (`match.sources.indicator_rows`).
+INDEX_ROWS_SQL = indicator_sql() + " order by node_id, time, source, ref"
 
 
 class WebContext:
@@ -41,8 +45,15 @@ class WebContext:
         """The indicator index of rapid comparison, built on first use and after new feeds."""
         with self._index_lock:
             if self._index is None:
-                self._index = IndicatorIndex.from_store(self.store)
+                # Read through this thread's cursor, not the store's connection: a writer may be
+                # using that one, and DuckDB refuses a connection busy with another call.
+                rows = self.cursor().sql(INDEX_ROWS_SQL).to_arrow_table()
+                self._index = IndicatorIndex(rows)
             return self._index
+
+    def index_if_built(self) -> IndicatorIndex | None:
+        """The index when it is built, without waiting: async handlers build it off the loop."""
+        return self._index
 
     def feeds_changed(self) -> None:
         """New feed rows arrived: the next lookup rebuilds the index from the store."""

@@ -3,21 +3,64 @@
 A request carries its token as `Authorization: Bearer …` (the member API) or in the
 `fraudlink_token` cookie (the console, set at log-in, HttpOnly and SameSite=Strict). A refusal is
 a 401 (no valid token) or a 403 (valid token, not allowed), and every 403 is in the audit log.
+
+A token checked against the store is remembered for TOKEN_CACHE_S seconds, so a burst of member
+lookups does not query the store once per request: log-out forgets it at once, while an expiry
+or a deactivated user takes effect within that time.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import duckdb
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from fraudlink.web.audit import DENIED, OK
 from fraudlink.web.context import WebContext
 from fraudlink.web.users import CENTRE_ROLES, MEMBER_ROLES, Principal, principal_for_token
 
 COOKIE = "fraudlink_token"
+TOKEN_CACHE_S = 30.0
+TOKEN_CACHE_MAX = 10_000
+_CACHE_MADE = threading.Lock()
+
+
+class TokenCache:
+    """Tokens recently checked against the store, with the user they belong to."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[Principal, float]] = {}
+        self._revoked: set[str] = set()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        """The user of a token checked less than TOKEN_CACHE_S ago, or None."""
+        hit = self._seen.get(token)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, token: str, who: Principal) -> None:
+        """Remember a token the store vouched for."""
+        with self._lock:
+            if token in self._revoked:
+                return  # logged out while its check was under way
+            if len(self._seen) >= TOKEN_CACHE_MAX:
+                self._seen.clear()  # rare: a store check per token refills it
+            self._seen[token] = (who, time.monotonic() + TOKEN_CACHE_S)
+
+    def forget(self, token: str) -> None:
+        """Drop a token (log-out): the next request with it is checked against the store."""
+        with self._lock:
+            self._seen.pop(token, None)
+            if len(self._revoked) >= TOKEN_CACHE_MAX:
+                self._revoked.clear()
+            self._revoked.add(token)
 
 
 def context(request: Request) -> WebContext:
@@ -39,10 +82,36 @@ def bearer(request: Request) -> str | None:
     return request.cookies.get(COOKIE) or None
 
 
-def principal(request: Request) -> Principal:
+def token_cache(request: Request) -> TokenCache:
+    """The app's cache of checked tokens."""
+    cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+    if cache is None:
+        with _CACHE_MADE:  # one cache per app, even when its first requests come together
+            cache = getattr(request.app.state, "token_cache", None)
+            if cache is None:
+                cache = request.app.state.token_cache = TokenCache()
+    return cache
+
+
+def forget_token(request: Request, token: str) -> None:
+    """Forget a revoked token at once (log-out)."""
+    token_cache(request).forget(token)
+
+
+def _check_token(request: Request, token: str) -> Principal | None:
+    who = principal_for_token(cursor(request), token)
+    if who is not None:
+        token_cache(request).put(token, who)
+    return who
+
+
+async def principal(request: Request) -> Principal:
     """The user behind the request's token; 401 without a valid one."""
     token = bearer(request)
-    who = principal_for_token(cursor(request), token) if token else None
+    who = token_cache(request).get(token) if token else None
+    if who is None and token:
+        # The store is asked off the event loop, in the thread pool, as sync handlers are.
+        who = await run_in_threadpool(_check_token, request, token)
     if who is None:
         raise HTTPException(401, "log in first: no valid token",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip

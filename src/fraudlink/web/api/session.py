@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from fraudlink.web.audit import ANONYMOUS, REFUSED
-from fraudlink.web.deps import COOKIE, audit, bearer, context, cursor, principal
+from fraudlink.web.deps import COOKIE, audit, bearer, context, cursor, forget_token, principal
 from fraudlink.web.users import Principal, UserError, authenticate, issue_token, revoke_token
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
@@ -40,7 +40,10 @@ class Me(BaseModel):
     inst_id: str | None
 
 
-@router.post("/token", response_model=Token, responses={401: {"description": "wrong credentials"}})
+@router.post("/token", response_model=Token, responses={
+    400: {"description": "the body cannot be read as JSON"},
+    401: {"description": "wrong credentials"},
+})
 def login(creds: Credentials, request: Request, response: Response) -> Token:
     """Exchange a username and password for a bearer token (also set as the console's cookie)."""
     con = cursor(request)
@@ -64,6 +67,7 @@ def logout(request: Request, response: Response, who: Principal = Depends(princi
     token = bearer(request)
     if token:
         revoke_token(cursor(request), token)
+        forget_token(request, token)
     audit(request, who, "logout", who.username)
     response.delete_cookie(COOKIE, path="/")
 

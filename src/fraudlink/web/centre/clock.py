@@ -1,0 +1,61 @@
+"""The centre's two times. Analyses (trace, dashboard, rings) default to the store's latest event:
+a simulated city lives in the past, and its data ends there. Actions and timers (issuing an
+order, a warning's step, the 48-hour stop) run on the wall clock, as the member API's answers do,
+so that both sides of an order read the same timer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import duckdb
+from pydantic import AfterValidator
+
+from fraudlink.model.tables import FEED_TABLES
+
+# Every event feed with its time column: the latest of them is the moment the store describes.
+_EVENT_TIMES = [(t.name, t.time_column) for t in FEED_TABLES.values()
+                if t.kind == "event" and t.time_column]  # fmt: skip
+_LATEST_SQL = "select max(t) from (" + " union all ".join(
+    f'select max("{col}") as t from "{name}"' for name, col in _EVENT_TIMES
+) + ")"  # fmt: skip
+
+
+# Instants the centre answers for: anything outside is a typing slip (and would overflow China-time
+# arithmetic at the ends of the calendar).
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def in_range(t: dt.datetime) -> dt.datetime:
+    """The instant in UTC; ValueError when it is outside 1970-2100."""
+    t = utc(t)
+    if not EARLIEST <= t < LATEST:
+        raise ValueError(f"{t.isoformat()} is outside {EARLIEST.year}-{LATEST.year}")
+    return t
+
+
+Instant = Annotated[dt.datetime, AfterValidator(in_range)]
+"""A datetime between 1970 and 2100, in UTC (no zone: UTC)."""
+
+
+def utc(t: dt.datetime) -> dt.datetime:
+    """An instant in UTC; a time without a zone is taken as UTC."""
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+
+
+def latest_event(con: duckdb.DuckDBPyConnection) -> dt.datetime:
+    """The time of the store's latest event (any event feed); the clock when it has none."""
+    rows = con.execute(_LATEST_SQL).fetchall()
+    t = rows[0][0] if rows else None
+    return utc(t) if t is not None else dt.datetime.now(dt.UTC)
+
+
+def action_time(given: dt.datetime | None = None) -> dt.datetime:
+    """The instant an action is taken: the time asked for, in UTC, or the wall clock."""
+    return utc(given) if given is not None else dt.datetime.now(dt.UTC)
+
+
+def as_of(con: duckdb.DuckDBPyConnection, given: dt.datetime | None) -> dt.datetime:
+    """The time asked for, in UTC, or the store's latest event when none was."""
+    return utc(given) if given is not None else latest_event(con)

@@ -1,0 +1,189 @@
+"""The warning queue (预警劝阻): warnings by grade, moved step by step through their lifecycle.
+
+Warnings come from the engine's action log (`load_warnings`: the WARNING actions of
+`ActionLog.table()` or of the arena's `actions-<strategy>.parquet`, loaded once each). The desk
+then dispatches each one, records the hand-off and the feedback, and closes it with an outcome;
+`fraudlink.warn.lifecycle.advance` decides which step is allowed, and every step is kept as a
+`warning_events` row with who took it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pydantic import BaseModel, Field
+
+from fraudlink.model.actions import WARNING
+from fraudlink.store import Store
+from fraudlink.warn.lifecycle import STATES, LifecycleError, WarningCase, advance
+from fraudlink.web.centre.clock import utc
+
+Grade = Literal["high", "medium", "low"]
+State = Literal["decided", "dispatched", "handed_off", "feedback", "closed"]
+Outcome = Literal["dissuaded", "already_paid", "not_a_victim", "unreachable", "not_dissuaded"]
+ENGINE = "engine"  # the username on the first step of a loaded warning
+_COLUMNS = ("warning_id, decided_at, person_id, msisdn, grade, channel, basis, evidence, state, "
+            "outcome, updated_at")  # fmt: skip
+
+
+class WarningEvent(BaseModel):
+    """One step of a warning: the state it entered, when, by whom."""
+
+    seq: int
+    at: dt.datetime
+    state: State
+    outcome: Outcome | None
+    username: str
+    note: str | None
+
+
+class WarningOut(BaseModel):
+    """One warning in the queue, with the steps it may take next."""
+
+    warning_id: str
+    decided_at: dt.datetime
+    person_id: str | None
+    msisdn: str | None
+    grade: Grade
+    channel: str = Field(description="visit, call_96110 or sms_12381")
+    basis: str
+    evidence: dict[str, Any] = Field(description="summary (in words), addressee, report_ids")
+    state: State
+    outcome: Outcome | None
+    updated_at: dt.datetime
+    next: list[State] = Field(description="the states the lifecycle allows from here")
+    events: list[WarningEvent] | None = Field(default=None, description="with one warning only")
+
+
+class WarningMove(BaseModel):
+    """A step of one warning: the state to enter, the outcome when closing, a note."""
+
+    to: State
+    outcome: Outcome | None = None
+    note: str = Field(default="", max_length=2000)
+
+
+def allowed_next(state: str) -> list[State]:
+    """The states the lifecycle allows a warning in `state` to enter."""
+    probe = WarningCase("probe", state)
+    out: list[State] = []
+    for to in STATES:
+        try:
+            advance(probe, to, dt.datetime.now(dt.UTC), "unreachable" if to == "closed" else None)
+        except LifecycleError:
+            continue
+        out.append(to)  # type: ignore[arg-type]
+    return out
+
+
+def _out(row: tuple[Any, ...], events: list[WarningEvent] | None = None) -> WarningOut:
+    rec = dict(zip([c.strip() for c in _COLUMNS.split(",")], row, strict=True))
+    rec["evidence"] = json.loads(rec["evidence"]) if rec["evidence"] else {}
+    return WarningOut(**rec, next=allowed_next(rec["state"]), events=events)
+
+
+def list_warnings(con: duckdb.DuckDBPyConnection, grade: str | None = None,
+                  state: str | None = None) -> list[WarningOut]:  # fmt: skip
+    """The queue: open warnings first, then by grade (high first), oldest decision first."""
+    rows = con.execute(
+        f"select {_COLUMNS} from warning_queue where ($g::varchar is null or grade = $g) "
+        "and ($s::varchar is null or state = $s) order by state = 'closed', "
+        "case grade when 'high' then 0 when 'medium' then 1 else 2 end, decided_at, warning_id",
+        {"g": grade, "s": state},
+    ).fetchall()
+    return [_out(r) for r in rows]
+
+
+def events_of(con: duckdb.DuckDBPyConnection, warning_id: str) -> list[WarningEvent]:
+    """Every step of one warning, first to last."""
+    rows = con.execute(
+        "select seq, \"at\", state, outcome, username, note from warning_events "
+        "where warning_id = ? order by seq", [warning_id]).fetchall()  # fmt: skip
+    return [WarningEvent(seq=s, at=t, state=st, outcome=o, username=u, note=n)
+            for s, t, st, o, u, n in rows]  # fmt: skip
+
+
+def get_warning(con: duckdb.DuckDBPyConnection, warning_id: str) -> WarningOut | None:
+    """One warning with its steps, None when there is no such warning."""
+    rows = con.execute(f"select {_COLUMNS} from warning_queue where warning_id = ?",
+                       [warning_id]).fetchall()  # fmt: skip
+    return _out(rows[0], events_of(con, warning_id)) if rows else None
+
+
+def move_warning(store: Store, warning_id: str, move: WarningMove, username: str,
+                 at: dt.datetime | None = None) -> WarningOut:  # fmt: skip
+    """Take one step of a warning's lifecycle at `at` (default: the wall clock, or the warning's
+    last step if later); LookupError if unknown, LifecycleError if not allowed.
+    The caller holds the write lock."""
+    with store.transaction() as con:
+        found = get_warning(con, warning_id)
+        if found is None:
+            raise LookupError(f"no warning {warning_id}")
+        steps = found.events or []
+        last = max((e.at for e in steps), default=found.decided_at)
+        when = utc(at) if at is not None else max(dt.datetime.now(dt.UTC), last)
+        case = WarningCase(warning_id, found.state, tuple((e.state, e.at) for e in steps),
+                           found.outcome)  # fmt: skip
+        new = advance(case, move.to, when, move.outcome)
+        con.execute(
+            "update warning_queue set state = ?, outcome = ?, updated_at = ? where warning_id = ?",
+            [new.state, new.outcome, when, warning_id],
+        )
+        con.execute(
+            "insert into warning_events values (?, ?, ?, ?, ?, ?, ?)",
+            [warning_id, len(steps) + 1, when, new.state, new.outcome, username,
+             move.note or None],
+        )  # fmt: skip
+        moved = get_warning(con, warning_id)
+    assert moved is not None
+    return moved
+
+
+def load_warnings(con: duckdb.DuckDBPyConnection, actions: pa.Table | Path | str) -> int:
+    """Load the WARNING actions of an engine action log (`ActionLog.table()`, or the Parquet file
+    the arena writes) into the queue as decided warnings; ones already there are skipped.
+    Returns how many were added."""
+    table = pq.read_table(actions) if isinstance(actions, Path | str) else actions
+    warnings = table.filter(pc.equal(table["kind"], WARNING))
+    con.register("_loaded_actions", warnings)
+    try:
+        con.execute("begin transaction")
+        try:
+            before = con.execute("select count(*) from warning_queue").fetchall()[0][0]
+            con.execute(
+                """
+                insert into warning_queue
+                select action_id, decided_at, target, msisdn, grade, channel, basis,
+                       to_json(struct_pack(summary := evidence, addressee := addressee,
+                                           report_ids := report_ids))::varchar,
+                       'decided', null, decided_at
+                from (select * from _loaded_actions
+                      qualify row_number() over (partition by action_id order by decided_at) = 1)
+                where action_id not in (select warning_id from warning_queue)
+                """
+            )
+            con.execute(
+                """
+                insert into warning_events
+                select q.warning_id, 1, q.decided_at, 'decided', null, ?, q.basis
+                from warning_queue q
+                where q.warning_id in (select action_id from _loaded_actions)
+                  and not exists (select 1 from warning_events e where e.warning_id = q.warning_id)
+                """,
+                [ENGINE],
+            )
+            added = con.execute("select count(*) from warning_queue").fetchall()[0][0] - before
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        con.unregister("_loaded_actions")
+    return int(added)

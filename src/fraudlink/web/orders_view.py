@@ -1,0 +1,163 @@
+"""Orders as the API shows them: JSON models, listing with member isolation, members' answers.
+
+A member sees only the orders addressed to its own institution; centre staff see every order.
+Reads go through the request thread's cursor; an answer moves the order through the rules
+(`fraudlink.trace.orders.update_order`) on the store's own connection under the write lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any, Literal
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from fraudlink.trace.order_rules import LIVE, Event, Order
+from fraudlink.trace.orders import expire_due, update_order
+from fraudlink.web.context import WebContext
+from fraudlink.web.users import Principal
+
+OrderKind = Literal["stop_payment", "freeze"]
+OrderState = Literal["requested", "acknowledged", "executed", "rejected", "expired", "released"]
+Answer = Literal["acknowledged", "executed", "rejected"]
+
+
+class OrderEventOut(BaseModel):
+    """One line of an order's history: what happened, when, and the state it left."""
+
+    seq: int
+    at: dt.datetime
+    event: str
+    state: OrderState
+    amount_fen: int | None = Field(description="asked (request) or held (execute), in fen")
+    expires_at: dt.datetime | None
+    note: str | None
+
+
+class OrderOut(BaseModel):
+    """A stop-payment or freeze order as stored, with its history when asked for one order."""
+
+    order_id: str
+    kind: OrderKind
+    account: str
+    inst_id: str = Field(description="the addressee institution (its head office acts)")
+    addressee: str
+    account_name: str
+    amount_fen: int = Field(description="the amount asked to be held, in fen")
+    held_fen: int | None = Field(description="the amount the institution reports held, in fen")
+    report_ids: list[str]
+    legal_basis: str
+    evidence: dict[str, Any]
+    checks: dict[str, Any]
+    requested_at: dt.datetime
+    takes_effect_at: dt.datetime | None
+    expires_at: dt.datetime | None = Field(description="end of the 48 h stop; null for a freeze")
+    renewals: int
+    state: OrderState
+    priority: float
+    created_by: str
+    seconds_left: int | None = Field(
+        default=None, description="seconds until a live order's timer runs out, when it has one"
+    )
+    history: list[OrderEventOut] | None = None
+
+
+class OrderDenied(PermissionError):
+    """A member asked for orders of another institution."""
+
+
+def _utc(t: dt.datetime | None) -> dt.datetime | None:
+    return t.astimezone(dt.UTC) if t is not None else None
+
+
+def seconds_left(order: Order, now: dt.datetime) -> int | None:
+    """Seconds until a live order's timer runs out (0 when past), None without a running timer."""
+    if order.state not in LIVE or order.expires_at is None:
+        return None
+    return max(0, int((order.expires_at - now).total_seconds()))
+
+
+def event_out(e: Event) -> OrderEventOut:
+    """One history line as JSON."""
+    return OrderEventOut.model_validate({
+        "seq": e.seq, "at": _utc(e.at), "event": e.event, "state": e.state,
+        "amount_fen": e.amount_fen, "expires_at": _utc(e.expires_at), "note": e.note,
+    })  # fmt: skip
+
+
+def order_out(order: Order, history: list[Event] | None = None,
+              now: dt.datetime | None = None) -> OrderOut:  # fmt: skip
+    """An order as JSON; with `history` its events, with `now` the seconds left on its timer."""
+    row = dataclasses.asdict(order)
+    for k in ("requested_at", "takes_effect_at", "expires_at"):
+        row[k] = _utc(row[k])
+    row["report_ids"] = list(order.report_ids)
+    row["seconds_left"] = seconds_left(order, now) if now is not None else None
+    out = OrderOut.model_validate(row)
+    if history is not None:
+        out.history = [event_out(e) for e in history]
+    return out
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    return con.sql(sql, params=params).to_arrow_table().to_pylist()
+
+
+def _order(row: dict[str, Any]) -> Order:
+    return Order(**{**row, "evidence": json.loads(row["evidence"]),
+                    "checks": json.loads(row["checks"]),
+                    "report_ids": tuple(row["report_ids"])})  # fmt: skip
+
+
+def load_order(con: duckdb.DuckDBPyConnection, order_id: str) -> Order | None:
+    """The order with this id, or None."""
+    rows = _rows(con, "select * from orders where order_id = ?", [order_id])
+    return _order(rows[0]) if rows else None
+
+
+def load_history(con: duckdb.DuckDBPyConnection, order_id: str) -> list[Event]:
+    """Every event of an order, first to last."""
+    rows = _rows(con, "select * from order_events where order_id = ? order by seq", [order_id])
+    return [Event(**r) for r in rows]
+
+
+def list_orders(con: duckdb.DuckDBPyConnection, who: Principal, state: str | None = None,
+                inst: str | None = None) -> list[Order]:  # fmt: skip
+    """Orders `who` may see, optionally of one state or addressee, highest priority first.
+
+    A member sees its own institution's orders only; naming another raises OrderDenied.
+    """
+    if not who.is_centre:
+        if inst is not None and inst != who.inst_id:
+            raise OrderDenied(f"orders of {inst} are not addressed to {who.inst_id}")
+        inst = who.inst_id
+    rows = _rows(
+        con,
+        "select * from orders where (?::varchar is null or state = ?) "
+        "and (?::varchar is null or inst_id = ?) order by priority desc, order_id",
+        [state, state, inst, inst],
+    )
+    return [_order(r) for r in rows]
+
+
+def may_see(who: Principal, order: Order) -> bool:
+    """Centre staff see every order; a member only those addressed to its institution."""
+    return who.is_centre or order.inst_id == who.inst_id
+
+
+def expire_overdue(ctx: WebContext, now: dt.datetime) -> list[str]:
+    """Move stops whose 48 h timer ran out to expired, so reads and answers see the real state."""
+    with ctx.write_lock:
+        return expire_due(ctx.store, now)
+
+
+def answer_order(ctx: WebContext, order_id: str, answer: Answer, amount_fen: int | None,
+                 reason: str, now: dt.datetime) -> Order:  # fmt: skip
+    """Record the addressee's answer; OrderError when the rules forbid it, LookupError if none."""
+    with ctx.write_lock:
+        expire_due(ctx.store, now)
+        return update_order(ctx.store, order_id, answer, now,
+                            amount_fen if answer == "executed" else None, reason)  # fmt: skip

@@ -2,7 +2,8 @@
 
 Run at demo (the issue's figure):
     uv run python benchmarks/bench_api.py
-Options: [--world DIR] [--store DB] [--repeat 10] [--concurrency 200] [--clients N] [--json FILE]
+Options: [--world DIR] [--store DB] [--repeat 10] [--concurrency 200] [--client raw|httpx]
+         [--clients N] [--json FILE]
      (without --world a demo world is simulated and ingested; --store is copied, never written)
 
 Ours: `GET /api/v1/lookup?q=…` as a bank member, served by `uvicorn` (uvloop, httptools) in a
@@ -16,9 +17,12 @@ of each (which also builds the index); latency is per request, from send to full
 all --repeat rounds. Server and client share the machine: the CPU each spends per request is
 reported too.
 
-The client is `httpx.AsyncClient` on uvloop, by default one client per connection. `--clients 1`
-puts all the connections in one client's pool, as the issue describes: httpx then spends about
-5 ms of CPU per request on its own pool bookkeeping, which swamps what is measured.
+The client, on uvloop, by default sends pre-built requests on 200 plain keep-alive sockets and
+reads the answers (`RawConnection`): an instrument that costs little beside what it measures.
+`--client httpx` uses `httpx.AsyncClient` instead, one client per connection (about 0.65 ms of
+client CPU per request, more than the server spends); `--clients 1` then puts all the
+connections in one client's pool, where httpx spends about 5 ms of CPU per request on its own
+pool bookkeeping, which swamps what is measured.
 
 Also reported: the in-process cost of each step of a lookup (token check from the store and
 remembered, index lookup and grading, audit append one at a time and 200 at once), on the same
@@ -164,15 +168,63 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not answer within 60 s")
 
 
-async def burst(clients: list[httpx.AsyncClient], urls: list[str]
-                ) -> tuple[list[float], float, int]:  # fmt: skip
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection that sends pre-built GET requests and reads answers.
+
+    The measuring instrument should cost less than what it measures: httpx spends about 0.65 ms
+    of CPU per request, more than the server, on the same two cores. This sends bytes and reads
+    the status line, the headers and a Content-Length body, nothing more (the server always
+    answers these requests with a Content-Length).
+    """
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.head = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, url: str) -> int:
+        """Send one GET and read its whole answer; the status code."""
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(b"GET " + url.encode() + b" HTTP/1.1\r\n" + self.head)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        await self.reader.readexactly(length)
+        return status
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+        if self.writer is not None:
+            self.writer.close()
+
+
+class HttpxGetter:
+    """The same `get` through an httpx client (`--client httpx`)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def get(self, url: str) -> int:
+        """Send one GET through httpx; the status code."""
+        return (await self.client.get(url)).status_code
+
+
+Getter = RawConnection | HttpxGetter
+
+
+async def burst(clients: list[Getter], urls: list[str]) -> tuple[list[float], float, int]:
     """Fire every request at once, spread over the clients; (latencies in s, wall s, errors)."""
 
-    async def one(client: httpx.AsyncClient, url: str) -> tuple[float, int]:
+    async def one(client: Getter, url: str) -> tuple[float, int]:
         t0 = time.perf_counter()
         try:
-            status = (await client.get(url)).status_code
-        except httpx.TransportError:
+            status = await client.get(url)
+        except (httpx.TransportError, OSError, asyncio.IncompleteReadError):
             status = 0  # counted as an error, with its time
         return time.perf_counter() - t0, status
 
@@ -190,7 +242,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def load(base: str, token: str, lookups: list[list[str]], n: int, n_clients: int,
-               server: int) -> dict[str, dict[str, Any]]:  # fmt: skip
+               server: int, raw: bool) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Warm-up, then alternating rounds of `n` /me and `n` lookup requests."""
     per = max(1, n // n_clients)  # n connections in all
     limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
@@ -199,11 +251,18 @@ async def load(base: str, token: str, lookups: list[list[str]], n: int, n_client
         k: {"lat": [], "walls": [], "errors": 0, "server_cpu": 0.0, "client_cpu": 0.0}
         for k in ("me", "lookup")}  # fmt: skip
     async with AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(
-            httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60))
-            for _ in range(n_clients)]  # fmt: skip
+        clients: list[Getter]
+        if raw:
+            host, _, port = base.removeprefix("http://").partition(":")
+            clients = [RawConnection(host, int(port), token) for _ in range(n)]
+            for c in clients:
+                stack.push_async_callback(c.aclose)
+        else:
+            clients = [HttpxGetter(await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60)))
+                for _ in range(n_clients)]  # fmt: skip
         t0 = time.perf_counter()
-        await clients[0].get("/api/v1/lookup", params={"q": lookups[0][0]})  # builds the index
+        await clients[0].get(_lookup_url(lookups[0][0]))  # builds the index
         warm_index = time.perf_counter() - t0
         await burst(clients, ["/api/v1/me"] * n)  # opens the connections
         await burst(clients, [_lookup_url(q) for q in lookups[0]])
@@ -252,6 +311,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=200, help="requests fired at once")
     ap.add_argument("--clients", type=int, help="httpx clients sharing the connections "
                     "[default: one per connection; 1 = a single pool of them all]")
+    ap.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                    help="raw: pre-built requests on plain sockets (default); httpx: AsyncClient")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
     n = args.concurrency
@@ -274,7 +335,8 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             token = httpx.post(f"{base}/api/v1/token",
                                json={"username": USER, "password": PASSWORD}).json()["access_token"]
-            runs = uvloop.run(load(base, token, rounds, n, args.clients, proc.pid))
+            runs = uvloop.run(load(base, token, rounds, n, args.clients, proc.pid,
+                                  args.client == "raw"))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -286,6 +348,7 @@ def main() -> None:
     out: dict[str, Any] = {
         "bench": "api", "command": command, "world": str(args.world or "demo (simulated)"),
         "store_mib": round(db_mib, 1), "concurrency": n, "clients": args.clients,
+        "client": args.client,
         "rounds": args.repeat,
         "cpus": os.cpu_count(), "known": len(known[: n // 2]),
         "unknown": len(unknown[: n - n // 2]), "target": {"lookup_p99_ms": TARGET_P99_MS},
@@ -296,8 +359,10 @@ def main() -> None:
     out["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     print(f"command: {command}")
+    clients_said = ("raw sockets" if args.client == "raw"
+                    else f"{args.clients} httpx client(s)")  # fmt: skip
     print(f"world: {out['world']}, store {db_mib:,.0f} MiB; {n} concurrent requests per round "
-          f"over {n} connections in {args.clients} httpx client(s), {args.repeat} rounds each "
+          f"over {n} connections ({clients_said}), {args.repeat} rounds each "
           f"after warm-up; {os.cpu_count()} CPUs shared by server and client")  # fmt: skip
     head = ["request", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "round ms", "req/s",
             "server CPU ms/req", "client CPU ms/req", "errors", "p99 < 50 ms"]  # fmt: skip

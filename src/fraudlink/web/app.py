@@ -14,6 +14,7 @@ from fraudlink import __version__
 from fraudlink.web.api import centre, members, session
 from fraudlink.web.console import pages
 from fraudlink.web.context import WebContext
+from fraudlink.web.fast_lookup import LookupFastPath
 
 STATIC = Path(__file__).parent / "console" / "static"
 # Everything comes from this server: a closed network has no CDN, and a page that tried one
@@ -64,6 +65,8 @@ def create_app(db: Path | str) -> FastAPI:
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)  # fmt: skip
     app.state.ctx = ctx
 
+    # Added first, so it runs inside SecurityHeaders: its answers carry the same headers.
+    app.add_middleware(LookupFastPath, ctx=ctx)
     app.add_middleware(SecurityHeaders)
 
     for module in (session, members, centre, pages):

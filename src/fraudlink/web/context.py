@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 
@@ -49,6 +50,10 @@ class WebContext:
                 # using that one, and DuckDB refuses a connection busy with another call.
                 rows = self.cursor().sql(INDEX_ROWS_SQL).to_arrow_table()
                 self._index = IndicatorIndex(rows)
+                # The index is millions of long-lived objects: left to the collector, every
+                # full collection walks them all and stalls every request in flight.
+                gc.collect()
+                gc.freeze()
             return self._index
 
     def index_if_built(self) -> IndicatorIndex | None:

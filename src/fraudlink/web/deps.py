@@ -11,6 +11,7 @@ or a deactivated user takes effect within that time.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,8 @@ class TokenCache:
         self._seen: dict[str, tuple[Principal, float]] = {}
         self._revoked: set[str] = set()
         self._lock = threading.Lock()
+        # Store checks under way on the event loop, by token (see `principal`).
+        self.checking: dict[str, asyncio.Future[Principal | None]] = {}
 
     def get(self, token: str) -> Principal | None:
         """The user of a token checked less than TOKEN_CACHE_S ago, or None."""
@@ -108,10 +111,18 @@ def _check_token(request: Request, token: str) -> Principal | None:
 async def principal(request: Request) -> Principal:
     """The user behind the request's token; 401 without a valid one."""
     token = bearer(request)
-    who = token_cache(request).get(token) if token else None
+    cache = token_cache(request)
+    who = cache.get(token) if token else None
     if who is None and token:
-        # The store is asked off the event loop, in the thread pool, as sync handlers are.
-        who = await run_in_threadpool(_check_token, request, token)
+        # The store is asked off the event loop, in the thread pool, as sync handlers are, and
+        # once per token: when a remembered token runs out mid-burst, every request of the
+        # burst would otherwise queue its own store check behind the others.
+        pending = cache.checking.get(token)
+        if pending is None:
+            pending = asyncio.ensure_future(run_in_threadpool(_check_token, request, token))
+            cache.checking[token] = pending
+            pending.add_done_callback(lambda _: cache.checking.pop(token, None))
+        who = await asyncio.shield(pending)
     if who is None:
         raise HTTPException(401, "log in first: no valid token",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip

@@ -54,7 +54,7 @@ from typing import Any
 import httpx
 import numpy as np
 import uvloop
-from common import world_and_store, world_arguments
+from common import table, world_and_store, world_arguments
 
 from fraudlink.match.index import IndicatorIndex
 from fraudlink.match.lookup import normalise_query
@@ -295,14 +295,6 @@ def summary(run: dict[str, Any]) -> dict[str, Any]:
             "requests_per_s": round(len(ms) / sum(walls)), "errors": run["errors"],
             "server_cpu_ms_per_request": round(run["server_cpu"] * 1000 / len(ms), 3),
             "client_cpu_ms_per_request": round(run["client_cpu"] * 1000 / len(ms), 3)}  # fmt: skip
-
-
-def table(rows: list[list[str]]) -> str:
-    """Rows of cells as a left-aligned text table, the first row a header."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import world_and_store, world_arguments
+from common import table, world_and_store, world_arguments
 
 from fraudlink.detect.evaluation import world_period
 from fraudlink.engine import STRATEGIES, history, replay, run_engine
@@ -84,14 +84,6 @@ def strategies(given: list[str] | None) -> list[str]:
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
-
-
-def table(rows: list[list[str]]) -> str:
-    """Rows of cells as a left-aligned text table, the first row a header."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def main() -> None:

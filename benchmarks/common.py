@@ -31,3 +31,11 @@ def world_and_store(args: argparse.Namespace, tmp: Path) -> tuple[Path, Path]:
         with Store(db) as store:
             ingest_paths(store, [world / "feeds"])
     return world, db
+
+
+def table(rows: list[list[str]]) -> str:
+    """Rows of cells as a left-aligned text table, the first row a header."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -272,6 +272,16 @@ def test_walk_report_trail_order_acknowledge(served: Served, browser: Any) -> No
         ("dispatched",)]  # fmt: skip
     watch.check("warnings")
 
+    # The analyst asks a number's operator to block it (停机) from the identifier page.
+    number = served.sql("select min(msisdn) from sim_cards")[0][0]
+    page.goto(f"{base}/identifiers?q={number}")
+    page.locator("input[name=block-reason]").fill("dialled 40 residents in an hour")
+    page.locator("button[data-action=block]").click()
+    page.locator("#flash.ok", has_text="Block NB-").wait_for()
+    assert served.sql("select kind, state from orders where account = ?", [number]) == [
+        ("number_block", "requested")]  # fmt: skip
+    watch.check("number block")
+
     # Every page as a supervisor: no console error, no exception, no failed request.
     log_out(page)
     log_in(page, base, "supervisor")

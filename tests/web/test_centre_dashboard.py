@@ -55,7 +55,7 @@ def test_results_fraud_types_and_districts_match_hand_counts(client: TestClient,
     assert res["loss_fen"] == sum(x["loss"] for x in rows)
     assert (res["stopped_fen"], res["frozen_fen"], res["returned_fen"], res["dissuaded"]) == (
         0, 0, 0, 0)
-    assert res["orders"] == {"stop_payment": 0, "freeze": 0}
+    assert res["orders"] == {"stop_payment": 0, "freeze": 0, "number_block": 0}
     assert res["warnings"] == {"high": 0, "medium": 0, "low": 0}
     by_type: dict[str, list[int]] = defaultdict(list)
     for x in rows:
@@ -155,10 +155,11 @@ def test_money_held_orders_and_warnings_are_counted(client: TestClient, login: L
                      headers=who).json()["results"]  # fmt: skip
     assert res["stopped_fen"] == 1000
     assert res["frozen_fen"] == freezes[0]["amount_fen"]
-    assert res["orders"] == {"stop_payment": len(stops), "freeze": len(freezes)}
+    assert res["orders"] == {"stop_payment": len(stops), "freeze": len(freezes), "number_block": 0}
     assert res["warnings"] == {"high": 2, "medium": 0, "low": 1}
     assert res["dissuaded"] == 1
     # Before anything was ordered, nothing was.
     early = client.get(f"{C}/dashboard", params={"as_of": "2026-03-02T00:00:00Z"},
                        headers=who).json()["results"]  # fmt: skip
-    assert early["orders"] == {"stop_payment": 0, "freeze": 0} and early["stopped_fen"] == 0
+    assert early["orders"] == {"stop_payment": 0, "freeze": 0, "number_block": 0}
+    assert early["stopped_fen"] == 0

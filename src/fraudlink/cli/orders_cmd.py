@@ -16,7 +16,7 @@ from fraudlink.cli.common import render_table
 from fraudlink.cli.ingest_cmd import DB_HELP, _open
 from fraudlink.model.clock import CHINA
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import FREEZE, KINDS, STATES, STOP, TARGETS, Order
+from fraudlink.trace.order_rules import FREEZE, STATES, STOP, TARGETS, Order
 from fraudlink.trace.orders import (
     OrderError,
     expire_due,
@@ -51,7 +51,8 @@ def orders() -> None:
 @_db_option
 @click.option("--report", "reports", multiple=True, metavar="ID", help="Only this victim report.")
 @click.option(
-    "--kind", type=click.Choice(KINDS), default=STOP, show_default=True, help="Kind of order."
+    "--kind", type=click.Choice((STOP, FREEZE)), default=STOP, show_default=True,
+    help="Kind of order.",
 )
 @click.option(
     "--method", type=click.Choice(METHODS), default="fifo", show_default=True,

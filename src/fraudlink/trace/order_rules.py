@@ -8,7 +8,8 @@ from typing import Any
 
 STOP = "stop_payment"  # emergency stop-payment (紧急止付)
 FREEZE = "freeze"  # freeze (冻结) by a case-handling police unit
-KINDS = (STOP, FREEZE)
+BLOCK = "number_block"  # a fraud number cut off (停机) by its operator; it holds no money
+KINDS = (STOP, FREEZE, BLOCK)
 
 STATES = ("requested", "acknowledged", "executed", "rejected", "expired", "released")
 LIVE = ("requested", "acknowledged", "executed")
@@ -30,6 +31,11 @@ _MOVES: dict[str, dict[str, tuple[str, ...]]] = {
         "acknowledged": ("executed", "rejected"),
         "executed": ("released",),
     },
+    BLOCK: {
+        "requested": ("acknowledged",),
+        "acknowledged": ("executed", "rejected"),
+        "executed": ("released",),
+    },
 }
 EVENT_OF = {
     "requested": "request",
@@ -47,6 +53,10 @@ STOP_BASIS = (
     "and time, for 48 hours, renewable at most twice"
 )
 FREEZE_BASIS = "冻结 freeze decision of the case-handling unit, case(s): {cases}"
+BLOCK_BASIS = (
+    "《反电信网络诈骗法》 art. 11-12: the operator suspends (停机) a number used for fraud at the "
+    "anti-fraud centre's request, pending the holder's re-verification"
+)
 
 
 class OrderError(ValueError):
@@ -55,7 +65,8 @@ class OrderError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Order:
-    """One stop-payment or freeze order, as stored in `orders`."""
+    """One stop-payment, freeze or number-block order, as stored in `orders` (a block's
+    `account` is the number, its amount 0)."""
 
     order_id: str
     kind: str

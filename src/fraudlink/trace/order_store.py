@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import EVENT_OF, FREEZE, LIVE, STOP, Event, Order, apply
+from fraudlink.trace.order_rules import BLOCK, EVENT_OF, FREEZE, LIVE, STOP, Event, Order, apply
 
 _TS = pa.timestamp("us", tz="UTC")
 _ORDER_ARROW = pa.schema([
@@ -50,7 +50,7 @@ def live_accounts(store: Store | duckdb.DuckDBPyConnection, kinds: Iterable[str]
 def blocking_kinds(kind: str) -> tuple[str, ...]:
     """Live orders that make a new order of `kind` a duplicate: a stop is pointless on a frozen
     account, but a freeze is the usual next step after a stop."""
-    return (STOP, FREEZE) if kind == STOP else (FREEZE,)
+    return {STOP: (STOP, FREEZE), FREEZE: (FREEZE,), BLOCK: (BLOCK,)}[kind]
 
 
 def save_orders(store: Store, orders: Sequence[Order]) -> int:
@@ -64,7 +64,7 @@ def save_orders(store: Store, orders: Sequence[Order]) -> int:
 
 def _refuse_duplicates(con: duckdb.DuckDBPyConnection, orders: Sequence[Order]) -> None:
     # Read inside the save's transaction, so a concurrent save cannot slip a duplicate in.
-    live = {(k, a) for k in (STOP, FREEZE) for a in live_accounts(con, [k])}
+    live = {(k, a) for k in (STOP, FREEZE, BLOCK) for a in live_accounts(con, [k])}
     ids = {r[0] for r in con.execute("select order_id from orders").fetchall()}
     for o in orders:
         if o.state != "requested":

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +57,25 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def _finite(value: Any) -> Any:
+    """JSON-safe: a non-finite number (a body of `1e999`) is echoed back as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """FastAPI's 422 for invalid input, which echoes the input back: its own handler fails with a
+    server error when that input is a number JSON cannot write (infinity)."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(status_code=422,
+                        content={"detail": _finite(jsonable_encoder(exc.errors()))})  # fmt: skip
+
+
 def create_app(db: Path | str) -> FastAPI:
     """The app serving the store at `db`: /api/v1 (OpenAPI at /api/openapi.json) and the console."""
     ctx = WebContext(db)
@@ -65,6 +89,7 @@ def create_app(db: Path | str) -> FastAPI:
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)  # fmt: skip
     app.state.ctx = ctx
 
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     # Added first, so it runs inside SecurityHeaders: its answers carry the same headers.
     app.add_middleware(LookupFastPath, ctx=ctx)
     app.add_middleware(SecurityHeaders)

@@ -20,7 +20,7 @@ from fraudlink.trace.orders import expire_due, update_order
 from fraudlink.web.context import WebContext
 from fraudlink.web.users import Principal
 
-OrderKind = Literal["stop_payment", "freeze"]
+OrderKind = Literal["stop_payment", "freeze", "number_block"]
 OrderState = Literal["requested", "acknowledged", "executed", "rejected", "expired", "released"]
 Answer = Literal["acknowledged", "executed", "rejected"]
 

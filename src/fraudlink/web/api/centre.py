@@ -16,11 +16,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from fraudlink.trace.order_rules import FREEZE, OrderError
-from fraudlink.trace.order_store import DuplicateOrderError, expire_due
+from fraudlink.trace.order_store import DuplicateOrderError, expire_due, save_orders
 from fraudlink.warn.lifecycle import LifecycleError
 from fraudlink.web.audit import REFUSED
 from fraudlink.web.centre import clock
 from fraudlink.web.centre.audit_view import AuditPage, audit_page
+from fraudlink.web.centre.blocks import NotIssuedHere, block_order, clean_number
 from fraudlink.web.centre.case import CasePage, case_page, load_report
 from fraudlink.web.centre.clock import Instant
 from fraudlink.web.centre.dashboard import Dashboard, dashboard
@@ -112,7 +113,8 @@ def get_dashboard(request: Request, as_of: Instant | None = AS_OF,
                   who: Principal = Depends(centre)) -> Dashboard:  # fmt: skip
     """Operation results, trends with period-over-period ratios, fraud types, district heat map."""
     con = cursor(request)
-    return dashboard(con, clock.as_of(con, as_of))
+    # Reports as of the data's end; orders and warnings, which run on the wall clock, up to now.
+    return dashboard(con, clock.as_of(con, as_of), clock.action_time(as_of))
 
 
 # -- report intake ----------------------------------------------------------------------------
@@ -215,6 +217,37 @@ def post_orders(body: IssueIn, request: Request, now: Instant | None = NOW,
     audit(request, who, "order.issue", body.report_id,
           {"kind": body.kind, "orders": [o.order_id for o in orders]})  # fmt: skip
     return [order_out(o, now=at) for o in orders]
+
+
+class BlockIn(BaseModel):
+    """A number to cut off (停机), and why."""
+
+    msisdn: str = Field(min_length=1, max_length=32, description="the mobile number")
+    reason: str = Field(min_length=1, max_length=1000, description="the grounds, for the operator")
+
+
+@router.post("/blocks", response_model=OrderOut, status_code=201,
+             responses=_responses(400, 404, 409, 422))  # fmt: skip
+def post_block(body: BlockIn, request: Request, now: Instant | None = NOW,
+               who: Principal = Depends(centre)) -> OrderOut:  # fmt: skip
+    """Ask the operator that issued a number to block it (停机): a number-block order."""
+    msisdn = clean_number(body.msisdn)
+    if msisdn is None:
+        raise HTTPException(422, [{"loc": ["body", "msisdn"], "type": "value_error",
+                                   "msg": f"not a mobile number: {body.msisdn!r}"}])  # fmt: skip
+    ctx = context(request)
+    store = _store(request)
+    at = clock.action_time(now)
+    try:
+        order = block_order(store, msisdn, body.reason.strip(), at, who.username)
+        with ctx.write_lock:
+            save_orders(store, [order])
+    except NotIssuedHere as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except DuplicateOrderError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    audit(request, who, "order.issue", msisdn, {"kind": order.kind, "orders": [order.order_id]})
+    return order_out(order, now=at)
 
 
 # -- identifiers ------------------------------------------------------------------------------

@@ -103,8 +103,11 @@ def _returned(con: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def results(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> Results:
-    """The operation-results figures as of `at`."""
+def results(con: duckdb.DuckDBPyConnection, at: dt.datetime,
+            actions_to: dt.datetime | None = None) -> Results:  # fmt: skip
+    """The operation-results figures: reports as of `at`, the centre's orders and warnings up to
+    `actions_to` (default `at`), which run on the wall clock (see `clock`)."""
+    acted = actions_to or at
     reports, victims, loss = _one(
         con,
         "select count(*), count(distinct victim_idno), coalesce(sum(claimed_loss_fen), 0) "
@@ -115,20 +118,20 @@ def results(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> Results:
         con,
         "select o.kind, coalesce(sum(e.amount_fen), 0) from order_events e "
         "join orders o using (order_id) where e.event = 'execute' and e.at <= ? group by 1",
-        [at],
+        [acted],
         KINDS,
     )
     orders = _counts(con, "select kind, count(*) from orders where requested_at <= ? group by 1",
-                     [at], KINDS)  # fmt: skip
+                     [acted], KINDS)  # fmt: skip
     warnings = _counts(
-        con, "select grade, count(*) from warning_queue where decided_at <= ? group by 1", [at],
+        con, "select grade, count(*) from warning_queue where decided_at <= ? group by 1", [acted],
         tuple(reversed(GRADES)),
     )  # fmt: skip
     dissuaded = _one(
         con,
         "select count(distinct warning_id) from warning_events "
         "where outcome = 'dissuaded' and \"at\" <= ?",
-        [at],
+        [acted],
     )[0]
     return Results(reports=reports, victims=victims, loss_fen=int(loss), stopped_fen=held[STOP],
                    frozen_fen=held[FREEZE], returned_fen=_returned(con), orders=orders,
@@ -209,9 +212,10 @@ def districts(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> list[District]
             for d, v, n, loss in rows]  # fmt: skip
 
 
-def dashboard(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> Dashboard:
-    """The whole dashboard as of `at`."""
+def dashboard(con: duckdb.DuckDBPyConnection, at: dt.datetime,
+              actions_to: dt.datetime | None = None) -> Dashboard:  # fmt: skip
+    """The whole dashboard as of `at`, with the centre's actions up to `actions_to`."""
     until = latest_event(con)
-    return Dashboard(as_of=at, results=results(con, at),
+    return Dashboard(as_of=at, results=results(con, at, actions_to),
                      trends={g: trend(con, at, g, until) for g in GRAINS},
                      fraud_types=fraud_types(con, at), districts=districts(con, at))  # fmt: skip

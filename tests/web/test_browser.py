@@ -259,6 +259,14 @@ def test_walk_report_trail_order_acknowledge(served: Served, browser: Any) -> No
     page.locator(f'#orders tr[data-order-id="{order_id}"][data-state=acknowledged]').wait_for()
     watch.check("centre view")
 
+    # The centre renews the stop for another 48 hours from its order queue.
+    page.goto(f"{base}/queues/orders")
+    row_q = page.locator(f'#orders-list tr[data-order-id="{order_id}"]')
+    row_q.locator("button[data-move=renewed]").click()
+    page.locator("#flash.ok", has_text=f"{order_id}: renewed").wait_for()
+    assert served.sql("select renewals from orders where order_id = ?", [order_id]) == [(1,)]
+    watch.check("renewal")
+
     # The warning desk moves a warning one step on.
     warning_id = add_warning(served, pay["idno"])
     page.goto(f"{base}/queues/warnings")

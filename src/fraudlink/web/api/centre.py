@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from fraudlink.trace.order_rules import FREEZE, OrderError
-from fraudlink.trace.order_store import DuplicateOrderError, expire_due, save_orders
+from fraudlink.trace.order_store import DuplicateOrderError, expire_due, save_orders, update_order
 from fraudlink.warn.lifecycle import LifecycleError
 from fraudlink.web.audit import REFUSED
 from fraudlink.web.centre import clock
@@ -43,7 +43,7 @@ from fraudlink.web.centre.warnings_queue import (
     move_warning,
 )
 from fraudlink.web.deps import audit, centre, context, cursor, deny, require
-from fraudlink.web.orders_view import OrderOut, list_orders, order_out
+from fraudlink.web.orders_view import OrderOut, list_orders, load_history, order_out
 from fraudlink.web.users import SUPERVISOR, Principal
 
 router = APIRouter(prefix="/api/v1/centre", tags=["centre"])
@@ -217,6 +217,34 @@ def post_orders(body: IssueIn, request: Request, now: Instant | None = NOW,
     audit(request, who, "order.issue", body.report_id,
           {"kind": body.kind, "orders": [o.order_id for o in orders]})  # fmt: skip
     return [order_out(o, now=at) for o in orders]
+
+
+class OrderMove(BaseModel):
+    """What the centre itself does to an order: renew a stop, release, or record its expiry."""
+
+    to: Literal["renewed", "released", "expired"]
+    note: str = Field(default="", max_length=1000)
+
+
+@router.post("/orders/{order_id}/move", response_model=OrderOut,
+             responses=_responses(400, 404, 409, 422))  # fmt: skip
+def post_order_move(body: OrderMove, request: Request, order_id: str = Path(max_length=64),
+                    now: Instant | None = NOW,
+                    who: Principal = Depends(centre)) -> OrderOut:  # fmt: skip
+    """Renew a stop-payment for another 48 hours (at most twice), release an order, or expire
+    a stop whose timer ran out; the order rules decide (409 otherwise)."""
+    ctx = context(request)
+    at = clock.action_time(now)
+    try:
+        with ctx.write_lock:
+            moved = update_order(_store(request), order_id, body.to, at, None, body.note)
+    except LookupError as exc:
+        raise HTTPException(404, f"no order {order_id}") from exc
+    except OrderError as exc:
+        ctx.audit.append(who, "order.move", order_id, REFUSED, {"to": body.to, "why": str(exc)})
+        raise HTTPException(409, str(exc)) from exc
+    audit(request, who, "order.move", order_id, {"to": body.to, "note": body.note})
+    return order_out(moved, load_history(cursor(request), order_id), at)
 
 
 class BlockIn(BaseModel):

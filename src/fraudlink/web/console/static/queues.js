@@ -98,7 +98,32 @@ async function loadOrders() {
     return;
   }
   countBox.textContent = `${count(rows.length)} order(s)`;
-  box.replaceChildren(orderTable(rows, { empty: "No order in this queue." }));
+  box.replaceChildren(orderTable(rows, { empty: "No order in this queue.", actions: orderMoves }));
+}
+
+// What the centre itself may do to an order (fraudlink.trace.order_rules): renew a live stop for
+// another 48 hours (at most twice), release an executed order.
+function orderMoves(o) {
+  const moves = [];
+  if (o.kind === "stop_payment" && ["acknowledged", "executed"].includes(o.state) && (o.renewals || 0) < 2) {
+    moves.push(["renewed", "Renew 48 h"]);
+  }
+  if (o.state === "executed") moves.push(["released", "Release"]);
+  return moves.map(([to, label]) => {
+    const b = el("button", { type: "button", "data-move": to }, label);
+    b.addEventListener("click", async () => {
+      b.disabled = true;
+      try {
+        await api(`/api/v1/centre/orders/${encodeURIComponent(o.order_id)}/move`, { method: "POST", body: { to, note: "" } });
+        flash(`${o.order_id}: ${to}`, "ok");
+        loadOrders();
+      } catch (err) {
+        showError(err);
+        b.disabled = false;
+      }
+    });
+    return b;
+  });
 }
 
 const page = document.body.dataset.page;

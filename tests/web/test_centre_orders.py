@@ -1,4 +1,4 @@
-"""Number blocks (停机): issued by the centre, seen and answered only by the issuing operator."""
+"""The centre's own orders: number blocks (停机) to their operator; renewals and releases."""
 
 from __future__ import annotations
 
@@ -92,3 +92,38 @@ def test_block_refusals(client: TestClient, login: Login, web_world: Any) -> Non
     member = client.post(f"{C}/blocks", json={"msisdn": number, "reason": "x"},
                          headers=login("operator"))  # fmt: skip
     assert member.status_code == 403
+
+
+def test_centre_renews_a_stop_twice_then_is_refused_and_releases(
+    client: TestClient, login: Login, web_world: Any
+) -> None:
+    import datetime as dt
+
+    from fraudlink.trace.order_rules import STOP_BASIS, Order
+    from fraudlink.trace.order_store import save_orders, update_order
+
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    con = ctx.cursor()
+    account = con.execute("select min(account) from bank_accounts where inst_id = ?",
+                          [web_world.bank_a]).fetchall()[0][0]  # fmt: skip
+    t0 = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    order = Order("SP-TEST-1", "stop_payment", account, web_world.bank_a, "Bank A", "张三", 5000,
+                  ("R1",), STOP_BASIS, {}, {}, t0, 1.0)  # fmt: skip
+    with ctx.write_lock:
+        save_orders(ctx.store, [order])
+        update_order(ctx.store, "SP-TEST-1", "acknowledged", t0)
+    who = login("analyst")
+    url = f"{C}/orders/SP-TEST-1/move"
+    first = client.post(url, json={"to": "renewed", "note": "victim's case opened"}, headers=who)
+    assert first.status_code == 200 and first.json()["renewals"] == 1
+    assert client.post(url, json={"to": "renewed"}, headers=who).json()["renewals"] == 2
+    third = client.post(url, json={"to": "renewed"}, headers=who)
+    assert third.status_code == 409 and "already renewed 2 times" in third.json()["detail"]
+    assert client.post(url, json={"to": "released"}, headers=who).status_code == 409  # not executed
+    assert (
+        client.post(f"{C}/orders/NOPE/move", json={"to": "renewed"}, headers=who).status_code == 404
+    )
+    assert client.post(url, json={"to": "renewed"}, headers=login("bank_a")).status_code == 403
+    events = [e["event"] for e in first.json()["history"]]
+    assert events == ["request", "acknowledge", "renew"]
+    assert [o for _, _, o in _audit(client, "order.move")] == ["ok", "ok", "refused", "refused"]

@@ -91,8 +91,11 @@ class Watch:
         page.on("console", lambda m: m.type == "error" and self.problems.append(
             f"console: {m.text} ({page.url})"))  # fmt: skip
         page.on("pageerror", lambda e: self.problems.append(f"exception: {e} ({page.url})"))
-        page.on("requestfailed", lambda r: self.problems.append(
-            f"failed: {r.method} {r.url}: {r.failure}"))  # fmt: skip
+        # A fetch still running when the walk moves to the next page is cancelled by the browser
+        # (net::ERR_ABORTED): that is the walk's doing, not the page's. Every other failure, and
+        # every answer of 400 or more, counts.
+        page.on("requestfailed", lambda r: "ERR_ABORTED" not in str(r.failure)
+                and self.problems.append(f"failed: {r.method} {r.url}: {r.failure}"))  # fmt: skip
         page.on("response", lambda r: r.status >= 400 and self.problems.append(
             f"{r.status}: {r.request.method} {r.url}"))  # fmt: skip
 

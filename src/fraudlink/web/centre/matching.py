@@ -11,19 +11,7 @@ from pydantic import BaseModel, Field
 from fraudlink.match import IndicatorIndex
 from fraudlink.match.lookup import ReportMatch, match_report
 from fraudlink.store import Store
-
-
-class Match(BaseModel):
-    """A record elsewhere that knows one of the report's identifiers."""
-
-    node_id: str
-    kind: str
-    value: str
-    source: str = Field(description="report, case, seized, member:<inst> or engine:<detector>")
-    ref: str = Field(description="the record: report, case, operation, flag or detector id")
-    report_id: str | None
-    time: dt.datetime | None
-    confidence: float
+from fraudlink.web.lookup import Match
 
 
 class Link(BaseModel):

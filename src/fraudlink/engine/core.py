@@ -29,6 +29,8 @@ from fraudlink.engine.replay import Batch
 from fraudlink.engine.working_store import WorkingStore
 from fraudlink.model.actions import Action
 from fraudlink.store import Store
+from fraudlink.trace.holders import HolderBook
+from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.warn import (
     CONTACT,
     EVIDENCE,
@@ -56,6 +58,10 @@ class Engine:
         self.desk = WarningDesk()
         self.bursts = BurstWatch()
         self.people = People()
+        # Fund control's questions by account read this instead of scanning the ledger.
+        self.book = LedgerBook()
+        work.on_write("transactions", self.book.add)
+        self.holders = HolderBook()
         self.stopped: set[str] = set()  # accounts under a stop-payment or freeze
         self.blocked: set[str] = set()  # numbers blocked
         self.reverified: set[str] = set()  # numbers sent for re-verification
@@ -148,7 +154,7 @@ class Engine:
         self.work.flush(LEDGER)
         todo = sorted(r for r in self.open_reports if r in dirty)
         self._dirty, self._new = set(), set()
-        fc = traced_orders(self.store, todo, now, self.stopped)
+        fc = traced_orders(self.store, todo, now, self.stopped, self.book, self.holders)
         self.standing_claims += fc.claims
         where = fc.where
         for r in todo:

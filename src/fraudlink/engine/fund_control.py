@@ -15,6 +15,8 @@ from fraudlink.engine.addressees import issuers
 from fraudlink.model.actions import FREEZE, STOP_PAYMENT, Action
 from fraudlink.store import Store
 from fraudlink.trace.engine import trace_all
+from fraudlink.trace.holders import HolderBook
+from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.match_payments import match_payments
 from fraudlink.trace.orders import propose_stop_payments
 
@@ -78,14 +80,19 @@ def first_level_orders(
 
 
 def traced_orders(
-    store: Store, report_ids: list[str], now: datetime, stopped: set[str]
+    store: Store,
+    report_ids: list[str],
+    now: datetime,
+    stopped: set[str],
+    book: LedgerBook | None = None,
+    holders: HolderBook | None = None,
 ) -> FundControl:
     """Stop-payment orders on every account holding the reports' money now, by priority;
     claims on accounts already stopped; and where each report's money sits now."""
     out = FundControl(where={r: set() for r in report_ids})
     if not report_ids:
         return out
-    result = trace_all(store, now, report_ids=report_ids)
+    result = trace_all(store, now, report_ids=report_ids, book=book)
     pos = result.positions
     for r, a, f in zip(pos.column("report_id").to_pylist(), pos.column("account").to_pylist(),
                        pos.column("amount_fen").to_pylist(), strict=True):  # fmt: skip
@@ -94,7 +101,7 @@ def traced_orders(
             out.claims.append((a, r, f))
     if pos.num_rows == 0:
         return out
-    for order in propose_stop_payments(store, result.positions, now):
+    for order in propose_stop_payments(store, result.positions, now, book=book, holders=holders):
         if order.account in stopped:
             continue
         victims = order.evidence.get("victims", [])

@@ -11,6 +11,7 @@ batch and feed would cost more than the analyses.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,7 @@ REFERENCE_FEEDS = tuple(f for f in FEED_TABLES if arrival_sql(f) is None)
 
 WORKING_MEMORY_SHARE = 0.25
 SOURCE_MEMORY_SHARE = 0.1
+CHECKPOINT_EVERY = "1GB"
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, share: float) -> None:
@@ -44,8 +46,17 @@ class WorkingStore:
     def __init__(self, path: Path | str) -> None:
         self.store = Store(path)
         limit_memory(self.store.con, WORKING_MEMORY_SHARE)
+        # DuckDB checkpoints after every 16 MB of log by default, which here is nearly every
+        # insert, and each checkpoint rewrites the tables' last row groups. A day of city feeds
+        # went into a store in 8.3 s so, 3.2 s with this, and queries on it took no longer.
+        self.store.con.execute(f"set checkpoint_threshold = '{CHECKPOINT_EVERY}'")
         self._pending: dict[str, list[pa.Table]] = {}
+        self._listeners: dict[str, list[Callable[[pa.Table], None]]] = {}
         self.rows_written = 0
+
+    def on_write(self, feed: str, listener: Callable[[pa.Table], None]) -> None:
+        """Hand `listener` every table of `feed` as it is written, in the store's row order."""
+        self._listeners.setdefault(feed, []).append(listener)
 
     def load_reference(self, tables: dict[str, pa.Table]) -> None:
         """Copy the reference tables (no time column) in, once, before the replay starts."""
@@ -78,6 +89,8 @@ class WorkingStore:
         finally:
             con.unregister("_arrived")
         self.rows_written += table.num_rows
+        for listener in self._listeners.get(feed, []):
+            listener(table)
 
     def close(self) -> None:
         """Close the store."""

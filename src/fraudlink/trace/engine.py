@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
+from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.match_payments import MATCHED, match_payments
 from fraudlink.trace.replay import replay
 from fraudlink.trace.subledger import seed_transactions, subledger
@@ -82,22 +83,29 @@ def trace_all(
     method: str = "fifo",
     max_hops: int = 6,
     report_ids: list[str] | None = None,
+    book: LedgerBook | None = None,
 ) -> TraceResult:
-    """Trace every victim reported by `as_of` (or the given reports) in one pass."""
+    """Trace every victim reported by `as_of` (or the given reports) in one pass; `book`, the
+    store's transactions by account, spares the sub-ledger a scan of the whole ledger."""
     if method not in METHODS:
         raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
     as_of = as_of or ledger_end(store)
     reports = reported_by(store, as_of, report_ids)
-    matched = match_payments(store, reports) if reports else _no_match()
-    return trace_matched(store, matched, as_of, method, max_hops)
+    matched = match_payments(store, reports, book=book) if reports else _no_match()
+    return trace_matched(store, matched, as_of, method, max_hops, book)
 
 
 def trace_matched(
-    store: Store, matched: pa.Table, as_of: datetime, method: str = "fifo", max_hops: int = 6
+    store: Store,
+    matched: pa.Table,
+    as_of: datetime,
+    method: str = "fifo",
+    max_hops: int = 6,
+    book: LedgerBook | None = None,
 ) -> TraceResult:
     """Trace from payments already matched (report_id, txn_id): e.g. confirmed by the desk."""
     seeds = seed_transactions(store, matched, as_of)
-    ledger = subledger(store, seeds, as_of, max_hops) if seeds.num_rows else seeds
+    ledger = subledger(store, seeds, as_of, max_hops, book) if seeds.num_rows else seeds
     return result_from_ledger(ledger, matched, method, max_hops, as_of)
 
 

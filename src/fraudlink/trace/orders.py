@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from fraudlink.model.clock import CHINA
 from fraudlink.store import Store
+from fraudlink.trace.holders import HolderBook, account_holders
+from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.order_rules import (
     FREEZE,
     FREEZE_BASIS,
@@ -42,12 +44,18 @@ _PREFIX = {STOP: "SP", FREEZE: "FZ"}
 
 
 def propose_stop_payments(
-    store: Store, positions: pa.Table, now: dt.datetime, created_by: str = "fraudlink"
+    store: Store,
+    positions: pa.Table,
+    now: dt.datetime,
+    created_by: str = "fraudlink",
+    book: LedgerBook | None = None,
+    holders: HolderBook | None = None,
 ) -> list[Order]:
     """One stop-payment order per account holding victim money and not yet stopped or frozen,
-    highest priority (amount × urgency) first. Nothing is stored."""
+    highest priority (amount × urgency) first. Nothing is stored. The engine passes its
+    `LedgerBook` and `HolderBook`, which answer as the store would, only faster."""
     held = _holdings(positions)
-    return _propose(store, STOP, held, now, created_by, {})
+    return _propose(store, STOP, held, now, created_by, {}, book, holders)
 
 
 def propose_freezes(
@@ -85,13 +93,15 @@ def _propose(
     now: dt.datetime,
     created_by: str,
     cases: dict[str, list[str]],
+    book: LedgerBook | None = None,
+    holders: HolderBook | None = None,
 ) -> list[Order]:
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     blocked = live_accounts(store, blocking_kinds(kind))
     accounts = sorted(a for a in held if a not in blocked)
-    info = _account_info(store, accounts)
-    holds = hold_times(store, accounts, now)
+    info = (holders.holders if holders else account_holders)(store, accounts)
+    holds = hold_times(store, accounts, now, book)
     orders = []
     for account in accounts:
         if account not in info:
@@ -164,18 +174,6 @@ def _order_id(kind: str, account: str, now: dt.datetime) -> str:
     """Readable and repeatable: kind, China-time minute, and a digest of account and instant."""
     digest = hashlib.sha1(f"{kind}|{account}|{now.isoformat()}".encode()).hexdigest()[:6]
     return f"{_PREFIX[kind]}-{now.astimezone(CHINA):%Y%m%d%H%M}-{digest.upper()}"
-
-
-def _account_info(store: Store, accounts: list[str]) -> dict[str, tuple[str, str, str]]:
-    """account → (institution id, institution name, account holder's name)."""
-    rows = store.con.execute(
-        "select b.account, any_value(b.inst_id), any_value(coalesce(i.name, b.inst_id)), "
-        "any_value(b.owner_name) from bank_accounts b "
-        "left join institutions i on i.inst_id = b.inst_id "
-        "where b.account in (select unnest(?::varchar[])) group by b.account",
-        [accounts],
-    ).fetchall()
-    return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
 def _case_accounts(store: Store, now: dt.datetime) -> dict[str, list[str]]:

@@ -6,25 +6,43 @@ import datetime as dt
 from collections.abc import Iterable
 
 from fraudlink.store import Store
+from fraudlink.store.compute import registered
+from fraudlink.trace.ledger_book import LedgerBook, epoch_us
 
 # An account never seen paying out after an inflow gets this hold time: no evidence it is fast.
 DEFAULT_HOLD = dt.timedelta(hours=24)
 _HOUR = 3600.0
+_EARLIEST_US = -(2**62)
 
 
-def hold_times(store: Store, accounts: Iterable[str], now: dt.datetime) -> dict[str, float]:
+def hold_times(
+    store: Store, accounts: Iterable[str], now: dt.datetime, book: LedgerBook | None = None
+) -> dict[str, float]:
     """Each account's typical hold time in seconds: the median gap from an inflow to its next
-    outflow in the ledger before `now`; accounts without such a pair are left out."""
+    outflow in the ledger before `now`; accounts without such a pair are left out.
+
+    Given the `LedgerBook` of the store's transactions, the same SQL reads only the accounts'
+    own rows (found in memory) instead of scanning the whole ledger."""
     wanted = sorted(set(accounts))
     if not wanted:
         return {}
+    if book is not None:
+        mine = book.touching(book.ids(list(wanted)), _EARLIEST_US, epoch_us(now))
+        with registered(store.con, mine, "hold_rows") as name:
+            return _hold_times_sql(store, name, wanted, now)
+    return _hold_times_sql(store, "transactions", wanted, now)
+
+
+def _hold_times_sql(
+    store: Store, ledger: str, wanted: list[str], now: dt.datetime
+) -> dict[str, float]:
     # ASOF join: for every inflow, the first outflow of the same account at or after it. One scan
     # of the ledger keeps the rows touching the accounts on either side (two scans, each joined
     # to the accounts, took twice as long on the city ledger: 0.99 s against 0.53 s).
     rows = store.con.execute(
-        """
+        f"""
         with mine as (
-            select to_account, from_account, time from transactions
+            select to_account, from_account, time from {ledger}
             where (to_account in (select unnest($1::varchar[]))
                    or from_account in (select unnest($1::varchar[]))) and time <= $2
         ),

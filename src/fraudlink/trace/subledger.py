@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
+from fraudlink.trace.ledger_book import TIME, LedgerBook, epoch_us
 
 FRONTIER_SQL = """
 with recursive f(account, first_at, hop) using key (account) as (
@@ -24,7 +26,7 @@ with recursive f(account, first_at, hop) using key (account) as (
   union
   select x.to_account, least(min(x.time), any_value(g.first_at)),
          least(min(f.hop) + 1, any_value(g.hop))
-  from f join transactions x on x.from_account = f.account and x.time >= f.first_at
+  from f join {ledger} x on x.from_account = f.account and x.time >= f.first_at
   left join recurring.f g on g.account = x.to_account
   where f.hop < ? and x.to_account is not null and x.time <= ? and x.time >= {since}
   group by x.to_account
@@ -37,12 +39,12 @@ select account, first_at, hop from f
 SUBLEDGER_SQL = """
 with fr as ({frontier}),
 outs as (
-  select x.* from transactions x join fr on x.from_account = fr.account
+  select x.* from {ledger} x join fr on x.from_account = fr.account
   where x.time >= fr.first_at and x.time <= ? and x.time >= {since}
 ),
 last_out as (select from_account as account, max(time) as last_at from outs group by 1),
 ins as (
-  select x.* from transactions x join fr on x.to_account = fr.account
+  select x.* from {ledger} x join fr on x.to_account = fr.account
   join last_out l on l.account = fr.account
   where x.time >= fr.first_at and x.time <= l.last_at and x.time >= {since}
 ),
@@ -67,18 +69,41 @@ def seed_transactions(store: Store, matched: pa.Table, as_of: datetime) -> pa.Ta
         )
 
 
-def subledger(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
-    """The tainted sub-ledger for these seeds, sorted by time; report_id set on seed rows."""
-    with registered(store.con, seeds, "trace_seeds") as name:
-        frontier = FRONTIER_SQL.format(seeds=name, since=_since(seeds))
-        sql = SUBLEDGER_SQL.format(frontier=frontier, seeds=name, since=_since(seeds))
-        return store.arrow(sql, [max_hops, as_of, as_of])
+def subledger(
+    store: Store, seeds: pa.Table, as_of: datetime, max_hops: int, book: LedgerBook | None = None
+) -> pa.Table:
+    """The tainted sub-ledger for these seeds, sorted by time; report_id set on seed rows.
+
+    Given the `LedgerBook` of the store's transactions, the same SQL reads only the rows touching
+    the accounts the money can reach (found in memory) instead of the whole ledger."""
+    if book is None or seeds.num_rows == 0:
+        return _subledger_sql(store.con, seeds, "transactions", as_of, max_hops)
+    since = pc.min(seeds.column("time"))
+    reach = book.reach(
+        book.ids(seeds.column("to_account").to_pylist()),
+        pc.cast(seeds.column("time"), TIME).cast(pa.int64()).to_numpy(),
+        epoch_us(as_of),
+        max_hops,
+    )
+    near = book.touching(reach, epoch_us(since.as_py()), epoch_us(as_of))
+    with registered(store.con, near, "trace_near") as ledger:
+        return _subledger_sql(store.con, seeds, ledger, as_of, max_hops)
+
+
+def _subledger_sql(
+    con: duckdb.DuckDBPyConnection, seeds: pa.Table, ledger: str, as_of: datetime, max_hops: int
+) -> pa.Table:
+    with registered(con, seeds, "trace_seeds") as name:
+        since = _since(seeds)
+        frontier = FRONTIER_SQL.format(seeds=name, since=since, ledger=ledger)
+        sql = SUBLEDGER_SQL.format(frontier=frontier, seeds=name, since=since, ledger=ledger)
+        return con.sql(sql, params=[max_hops, as_of, as_of]).to_arrow_table()
 
 
 def frontier(store: Store, seeds: pa.Table, as_of: datetime, max_hops: int) -> pa.Table:
     """(account, first_at, hop) of every account the seeds' money could reach."""
     with registered(store.con, seeds, "trace_seeds") as name:
-        sql = FRONTIER_SQL.format(seeds=name, since=_since(seeds))
+        sql = FRONTIER_SQL.format(seeds=name, since=_since(seeds), ledger="transactions")
         return store.arrow(sql, [max_hops, as_of])
 
 

@@ -1,0 +1,229 @@
+"""The ledger by account, grown as batches arrive: which rows touch an account, in milliseconds.
+
+Fund control asks, at every tick, for the payments into and out of a few thousand accounts. The
+working store has no index on accounts, so each such question scanned the whole transactions
+table (0.3 s at city, a thousand times a month). The book keeps, beside the store, each row's
+integer account ids and time, and for each side (payer, payee) the row numbers sorted by account:
+a large sorted part plus a small unsorted tail that is merged in once it grows past a share of
+the whole. The rows themselves stay as the Arrow tables that were inserted.
+
+The book only narrows what SQL reads: callers select the rows touching the accounts they care
+about, and run their usual SQL over that small table, so the answers are those of the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise, repeat
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+IntArray = npt.NDArray[np.int64]
+COLUMNS = ("txn_id", "time", "from_account", "to_account", "amount_fen", "channel", "terminal")
+NO_ACCOUNT = -1  # a payment out of the banking system (cash out) has no payee account
+_TAIL_SHARE = 32  # merge the tail once it holds more than 1/32 of the sorted part
+_MIN_TAIL = 65_536
+_CHUNKS_PER_SEGMENT = 64  # inserted tables are combined 64 at a time, so a take stays cheap
+_NEVER = np.iinfo(np.int64).max
+TIME = pa.timestamp("us", "UTC")
+
+
+@dataclass
+class _Side:
+    """Row numbers sorted by one side's account id: sorted part [0, merged) plus a tail."""
+
+    keys: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    rows: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    merged: int = 0  # rows below this number are in the sorted part
+
+
+class LedgerBook:
+    """The transactions known so far, findable by account."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+        self._time = np.empty(0, np.int64)  # epoch microseconds, one per row
+        self._frm = np.empty(0, np.int64)
+        self._dst = np.empty(0, np.int64)
+        self._n = 0
+        self._out = _Side()
+        self._in = _Side()
+        self._segments: list[pa.Table] = []  # combined groups of inserted tables
+        self._chunks: list[pa.Table] = []  # inserted tables not combined yet
+        self._starts: list[int] = [0]  # first row of each segment, then of each chunk
+        self._schema: pa.Schema | None = None
+        self._first = np.empty(0, np.int64)  # scratch of `reach`, see `_scratch`
+        self._hop = np.empty(0, np.int64)
+
+    @property
+    def rows(self) -> int:
+        """Transactions in the book."""
+        return self._n
+
+    def add(self, transactions: pa.Table) -> None:
+        """Take in transactions as they are written to the store (in the store's order)."""
+        t = transactions.select(list(COLUMNS))
+        if t.num_rows == 0:
+            return
+        # The history and the replay may spell UTC differently; one schema lets tables combine.
+        t = t.set_column(1, "time", pc.cast(t.column("time"), TIME))
+        if self._schema is None:
+            self._schema = t.schema
+        t = t.cast(self._schema)
+        frm, dst = self._encode(t.column("from_account"), t.column("to_account"))
+        us = pc.cast(t.column("time"), pa.int64()).to_numpy()
+        self._time = _grow(self._time, us, self._n)
+        self._frm = _grow(self._frm, frm, self._n)
+        self._dst = _grow(self._dst, dst, self._n)
+        self._n += t.num_rows
+        self._chunks.append(t)
+        self._starts.append(self._n)
+        if len(self._chunks) >= _CHUNKS_PER_SEGMENT:
+            k = len(self._segments)
+            self._segments.append(pa.concat_tables(self._chunks).combine_chunks())
+            self._chunks = []
+            self._starts = [*self._starts[: k + 1], self._n]
+        self._maybe_merge(self._out, self._frm)
+        self._maybe_merge(self._in, self._dst)
+
+    def touching(self, ids: IntArray, since_us: int, until_us: int) -> pa.Table:
+        """Every transaction paying into or out of the accounts `ids`, timed in [since, until]."""
+        ids = np.unique(ids[ids != NO_ACCOUNT])  # a cash-out's missing payee is nobody's row
+        rows = np.union1d(self._rows_of(self._out, self._frm, ids),
+                          self._rows_of(self._in, self._dst, ids))  # fmt: skip
+        t = self._time[rows]
+        return self._take(rows[(t >= since_us) & (t <= until_us)])
+
+    def ids(self, accounts: list[str | None]) -> IntArray:
+        """The book's id of each account, in order (NO_ACCOUNT for one it has not seen)."""
+        codes = self._codes
+        got = [codes.get(a, NO_ACCOUNT) if a is not None else NO_ACCOUNT for a in accounts]
+        return np.array(got, np.int64)
+
+    def reach(self, seed_to: IntArray, seed_us: IntArray, until_us: int, max_hops: int) -> IntArray:
+        """Ids of every account the seed payments' money could reach by `until`, to `max_hops`.
+
+        The same fixpoint as `trace.subledger.FRONTIER_SQL`: an account keeps its earliest taint
+        time and fewest hops (each the least over every way in), and passes the taint on through
+        every payment out at or after its taint time, while its hops are under the limit.
+        """
+        first, hop = self._scratch()
+        known = seed_to != NO_ACCOUNT
+        seed_to, seed_us = seed_to[known], seed_us[known]
+        touched = [np.empty(0, np.int64)]
+        level = _least(seed_to, seed_us, np.ones(len(seed_to), np.int64), first, hop)
+        while len(level):
+            touched.append(level)
+            ids = np.sort(level[hop[level] < max_hops])
+            rows = self._rows_of(self._out, self._frm, ids)
+            src, t, d = self._frm[rows], self._time[rows], self._dst[rows]
+            ok = (t >= first[src]) & (t <= until_us) & (d != NO_ACCOUNT)
+            level = _least(d[ok], t[ok], hop[src[ok]] + 1, first, hop)
+        reached = np.unique(np.concatenate(touched))
+        first[reached], hop[reached] = _NEVER, _NEVER  # leave the scratch clean for the next call
+        return reached
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _scratch(self) -> tuple[IntArray, IntArray]:
+        """Per-account taint time and hops for one reach, all `_NEVER` between calls."""
+        n = len(self._codes)
+        if len(self._first) < n:
+            grow = np.full(max(n, 2 * len(self._first)) - len(self._first), _NEVER, np.int64)
+            self._first = np.concatenate([self._first, grow])
+            self._hop = np.concatenate([self._hop, grow])
+        return self._first, self._hop
+
+    def _encode(self, *columns: pa.ChunkedArray) -> list[IntArray]:
+        """Integer ids of the columns' accounts, new accounts numbered as they first appear."""
+        # Arrow keeps no hash table across calls, so ids live in a dict, looked up once per
+        # distinct account of the table with a C-level map (no Python loop per row).
+        both = pa.chunked_array([c for col in columns for c in col.chunks], pa.string())
+        enc = pc.dictionary_encode(both.combine_chunks())
+        names = enc.dictionary.to_pylist()
+        got = np.fromiter(map(self._codes.get, names, repeat(NO_ACCOUNT)), np.int64, len(names))
+        new = np.flatnonzero(got == NO_ACCOUNT)
+        n = len(self._codes)
+        got[new] = np.arange(n, n + len(new), dtype=np.int64)
+        self._codes.update(zip([names[i] for i in new.tolist()], got[new].tolist(), strict=True))
+        idx = pc.fill_null(enc.indices, len(names)).to_numpy(zero_copy_only=False)
+        ids = np.append(got, NO_ACCOUNT)[idx]
+        bounds = np.cumsum([0, *(len(c) for c in columns)])
+        return [ids[a:b] for a, b in pairwise(bounds.tolist())]
+
+    def _maybe_merge(self, side: _Side, key: IntArray) -> None:
+        """Sort the tail into the sorted part once it is too long to scan at every question."""
+        tail = self._n - side.merged
+        if tail <= max(_MIN_TAIL, side.merged // _TAIL_SHARE):
+            return
+        rows = np.arange(side.merged, self._n, dtype=np.int64)
+        keys = key[side.merged : self._n]
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+        # Insert after equal keys, so each account's rows stay in row (store) order.
+        at = np.searchsorted(side.keys, keys, side="right")
+        side.keys = np.insert(side.keys, at, keys)
+        side.rows = np.insert(side.rows, at, rows)
+        side.merged = self._n
+
+    def _rows_of(self, side: _Side, key: IntArray, ids: IntArray) -> IntArray:
+        """Row numbers whose account on this side is one of `ids` (sorted ids)."""
+        if len(ids) == 0:
+            return np.empty(0, np.int64)
+        lo = np.searchsorted(side.keys, ids, side="left")
+        hi = np.searchsorted(side.keys, ids, side="right")
+        n = hi - lo
+        # Positions lo..hi-1 of every id in one vector: offsets within runs plus run starts.
+        pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+        pos += np.repeat(lo, n)
+        hit = np.isin(key[side.merged : self._n], ids)
+        tail = np.flatnonzero(hit).astype(np.int64) + side.merged
+        return np.concatenate([side.rows[pos], tail])
+
+    def _take(self, rows: IntArray) -> pa.Table:
+        """The rows (ascending row numbers) as a table of the inserted columns."""
+        if self._schema is None:
+            raise LookupError("the ledger book is empty")
+        parts = [*self._segments, *self._chunks]
+        starts = np.array(self._starts, np.int64)
+        cut = np.searchsorted(rows, starts)  # rows[cut[k]:cut[k+1]] fall in part k
+        out = [parts[k].take(pa.array(rows[cut[k] : cut[k + 1]] - starts[k]))
+               for k in range(len(parts)) if cut[k + 1] > cut[k]]  # fmt: skip
+        return pa.concat_tables(out) if out else self._schema.empty_table()
+
+
+def epoch_us(t: datetime) -> int:
+    """A time as epoch microseconds, as the book keeps it."""
+    return int(pa.scalar(t, TIME).cast(pa.int64()).as_py())
+
+
+def _grow(buf: IntArray, values: IntArray, n: int) -> IntArray:
+    """Append to a buffer that doubles when full (amortised O(1) per row)."""
+    need = n + len(values)
+    if need > len(buf):
+        bigger = np.empty(max(need, 2 * len(buf), 1024), np.int64)
+        bigger[:n] = buf[:n]
+        buf = bigger
+    buf[n:need] = values
+    return buf
+
+
+def _least(acc: IntArray, us: IntArray, hops: IntArray, first: IntArray, hop: IntArray) -> IntArray:
+    """Fold candidate (account, taint time, hops) into the reach; the accounts that improved."""
+    if len(acc) == 0:
+        return np.empty(0, np.int64)
+    order = np.argsort(acc, kind="stable")
+    acc, us, hops = acc[order], us[order], hops[order]
+    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+    acc = acc[starts]
+    best_t = np.minimum.reduceat(us, starts)
+    best_h = np.minimum.reduceat(hops, starts)
+    better = (best_t < first[acc]) | (best_h < hop[acc])
+    acc = acc[better]
+    first[acc] = np.minimum(first[acc], best_t[better])
+    hop[acc] = np.minimum(hop[acc], best_h[better])
+    return acc

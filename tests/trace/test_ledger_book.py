@@ -1,0 +1,142 @@
+"""The ledger book: rows by account grown batch by batch, and the same answers as the SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fraudlink.store import Store
+from fraudlink.store.compute import compute_connection, registered
+from fraudlink.trace import ledger_book
+from fraudlink.trace.engine import ledger_end, trace_all
+from fraudlink.trace.ledger_book import LedgerBook, epoch_us
+from fraudlink.trace.ranking import hold_times
+from fraudlink.trace.subledger import FRONTIER_SQL
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merge and combine after a handful of rows, so small tests walk every path of the book."""
+    monkeypatch.setattr(ledger_book, "_MIN_TAIL", 3)
+    monkeypatch.setattr(ledger_book, "_TAIL_SHARE", 2)
+    monkeypatch.setattr(ledger_book, "_CHUNKS_PER_SEGMENT", 3)
+
+
+def book_of(ledger: pa.Table, cuts: list[int]) -> LedgerBook:
+    """A book fed the ledger in pieces cut at the given row numbers."""
+    book = LedgerBook()
+    bounds = [0, *sorted({c for c in cuts if 0 < c < ledger.num_rows}), ledger.num_rows]
+    for a, b in pairwise(bounds):
+        book.add(ledger.slice(a, b - a))
+    assert book.rows == ledger.num_rows
+    return book
+
+
+def test_trace_with_the_book_equals_trace_without(store: Store) -> None:
+    ledger = store.arrow("select * from transactions order by time, txn_id")
+    rng = np.random.default_rng(7)
+    book = book_of(ledger, rng.integers(0, ledger.num_rows, 40).tolist())
+    end = ledger_end(store)
+    first = store.arrow("select min(reported_at) as t from victim_reports")["t"][0].as_py()
+    for as_of in (end, first + (end - first) / 2):
+        a = trace_all(store, as_of, max_hops=5)
+        b = trace_all(store, as_of, max_hops=5, book=book)
+        assert a.trail_rows.num_rows and a.matched.num_rows
+        assert a.matched.equals(b.matched)
+        assert a.trail_rows.equals(b.trail_rows)
+        assert a.positions.equals(b.positions)
+        assert a.exits.equals(b.exits)
+        accounts = a.positions.column("account").to_pylist()
+        assert hold_times(store, accounts, as_of) == hold_times(store, accounts, as_of, book)
+
+
+def test_a_book_fed_out_of_time_order_gives_the_same_holds(store: Store) -> None:
+    ledger = store.arrow("select * from transactions order by txn_id desc")
+    book = book_of(ledger, list(range(0, ledger.num_rows, 997)))
+    accounts = store.arrow(
+        "select to_account from transactions where to_account is not null "
+        "group by 1 order by count(*) desc limit 50"
+    ).column("to_account")
+    now = ledger_end(store)
+    got = hold_times(store, accounts.to_pylist(), now, book)
+    assert got and got == hold_times(store, accounts.to_pylist(), now)
+
+
+ACCOUNTS = [f"62{i:014d}" for i in range(8)]
+ledgers = st.lists(
+    st.tuples(
+        st.sampled_from(ACCOUNTS),
+        st.one_of(st.none(), st.sampled_from(ACCOUNTS)),
+        st.integers(0, 30),  # minutes: many payments share a time, as in real feeds
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+def as_table(rows: list[tuple[str, str | None, int]]) -> pa.Table:
+    """A transactions table from (payer, payee, minute) rows, in the given (arrival) order."""
+    return pa.table(
+        {
+            "txn_id": pa.array(range(len(rows)), pa.int64()),
+            "time": pa.array(
+                [T0 + timedelta(minutes=m) for _, _, m in rows], pa.timestamp("us", "UTC")
+            ),
+            "from_account": [f for f, _, _ in rows],
+            "to_account": pa.array([t for _, t, _ in rows], pa.string()),
+            "amount_fen": pa.array([100] * len(rows), pa.int64()),
+            "channel": ["mobile"] * len(rows),
+            "terminal": pa.array([None] * len(rows), pa.string()),
+        }
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.integers(1, 4), st.integers(0, 30),
+       st.integers(0, 59), st.integers(1, 2))  # fmt: skip
+def test_reach_is_the_sql_frontier(
+    rows: list[tuple[str, str | None, int]],
+    cuts: list[int],
+    max_hops: int,
+    until_min: int,
+    first_seed: int,
+    n_seeds: int,
+) -> None:
+    ledger = as_table(rows)
+    book = book_of(ledger, cuts)
+    paid = ledger.filter(pa.compute.is_valid(ledger.column("to_account")))
+    seeds = paid.slice(first_seed % max(paid.num_rows, 1), n_seeds)
+    if seeds.num_rows == 0:
+        return
+    until = T0 + timedelta(minutes=until_min)
+    con = compute_connection()
+    with registered(con, ledger, "book_ledger") as name, registered(con, seeds, "book_seeds") as s:
+        sql = FRONTIER_SQL.format(seeds=s, since="'-infinity'::timestamptz", ledger=name)
+        want = set(con.sql(sql, params=[max_hops, until]).to_arrow_table()["account"].to_pylist())
+    seed_us = pa.compute.cast(seeds.column("time"), pa.int64()).to_numpy()
+    got = book.reach(book.ids(seeds.column("to_account").to_pylist()), seed_us, epoch_us(until),
+                     max_hops)  # fmt: skip
+    names = {i: a for a, i in zip(ACCOUNTS, book.ids(ACCOUNTS).tolist(), strict=True)}
+    assert {names[i] for i in got.tolist()} == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.sets(st.sampled_from(ACCOUNTS)),
+       st.integers(0, 30), st.integers(0, 30))  # fmt: skip
+def test_touching_finds_every_row_of_the_accounts(
+    rows: list[tuple[str, str | None, int]], cuts: list[int], wanted: set[str], a: int, b: int
+) -> None:
+    book = book_of(as_table(rows), cuts)
+    lo, hi = sorted((a, b))
+    got = book.touching(book.ids(sorted(wanted)), epoch_us(T0 + timedelta(minutes=lo)),
+                        epoch_us(T0 + timedelta(minutes=hi)))  # fmt: skip
+    want = [i for i, (f, t, m) in enumerate(rows) if (f in wanted or t in wanted) and lo <= m <= hi]
+    assert got.column("txn_id").to_pylist() == want

@@ -63,18 +63,37 @@ def known_bad_phones_sql() -> str:
           where kind = 'phone' and flagged_at <= cut.t"""
 
 
-def _features_sql() -> str:
+SHORT_SQL = "case when kind = 'sms' or duration_s < 30 then 1 else 0 end"
+"""SQL over a call: 1 when it is short or unanswered (or an SMS), else 0; averaged per caller."""
+
+CALL_DAY_SQL = "time::date"
+"""SQL over a call: the day it was made on (call days are counted per caller)."""
+
+CALLS_SOURCES: dict[str, str] = {
+    "c": "select calls.* from calls, cut where time <= cut.t",
+    "outgoing": f"""
+      select caller as msisdn, count(*) as n_out,
+             count(*) / count(distinct {CALL_DAY_SQL}) as out_per_day,
+             count(distinct callee) as distinct_callees,
+             avg({SHORT_SQL}) as short_share,
+             count(distinct cell_id) as n_cells, min(time) as first_call
+      from c group by caller""",
+    "incoming": "select callee as msisdn, count(*) as n_in from c group by callee",
+}
+"""The call-derived CTEs of `features_sql`, computed from the whole `calls` table."""
+
+
+def features_sql(sources: dict[str, str]) -> str:
+    """SQL for every SIM's features at `?` (the cutoff) from the call-derived CTEs `sources`.
+
+    `sources` gives `c` (calls, at least those to reported victims: caller, callee, time),
+    `outgoing` (per caller: msisdn, n_out, out_per_day, distinct_callees, short_share, n_cells,
+    first_call) and `incoming` (per callee: msisdn, n_in); they may refer to `cut`.
+    """
+    ctes = ",\n".join(f"{name} as ({sources[name]})" for name in ("c", "outgoing", "incoming"))
     return f"""
     with cut as (select coalesce(?::timestamptz, 'infinity'::timestamptz) as t),
-    c as (select calls.* from calls, cut where time <= cut.t),
-    outgoing as (
-      select caller as msisdn, count(*) as n_out,
-             count(*) / count(distinct time::date) as out_per_day,
-             count(distinct callee) as distinct_callees,
-             avg(case when kind = 'sms' or duration_s < 30 then 1 else 0 end) as short_share,
-             count(distinct cell_id) as n_cells, min(time) as first_call
-      from c group by caller),
-    incoming as (select callee as msisdn, count(*) as n_in from c group by callee),
+    {ctes},
     sims as (select s.* from sim_cards s, cut where s.registered_at <= cut.t),
     dev as (select device_imei, count(*) as k from sims
             where device_imei is not null group by device_imei),
@@ -105,8 +124,8 @@ def _features_sql() -> str:
     left join victims v using (msisdn)"""
 
 
-def score_sims(store: Store, as_of: datetime | None = None) -> pa.Table:
-    """Features, abuse score (0..1) and top reasons for every SIM registered by `as_of`."""
+def scores_sql(features: str) -> str:
+    """SQL for the scores, reasons and features of `score_sims` from a features query."""
     signals = ",\n".join(f"{expr} as sig_{name}" for name, expr in _SIGNALS.items())
     logit = " + ".join(f"{w} * sig_{name}" for name, w in WEIGHTS.items())
     # Reasons: the signals contributing at least 1 logit unit, largest first.
@@ -115,8 +134,8 @@ def score_sims(store: Store, as_of: datetime | None = None) -> pa.Table:
         "end"
         for name, w in WEIGHTS.items()
     )
-    sql = f"""
-    with f as ({_features_sql()}),
+    return f"""
+    with f as ({features}),
     s as (select *, {signals} from f),
     z as (select *, {BIAS} + {logit} as logit, list_filter([{parts}], lambda x: x is not null) as rs
           from s)
@@ -126,7 +145,11 @@ def score_sims(store: Store, as_of: datetime | None = None) -> pa.Table:
            n_out, out_per_day, distinct_callees, short_share, n_in, in_out_ratio, n_cells,
            device_sims, card_age_days, victim_contacts, known_bad
     from z order by score desc, msisdn"""
-    return store.arrow(sql, [as_of])
+
+
+def score_sims(store: Store, as_of: datetime | None = None) -> pa.Table:
+    """Features, abuse score (0..1) and top reasons for every SIM registered by `as_of`."""
+    return store.arrow(scores_sql(features_sql(CALLS_SOURCES)), [as_of])
 
 
 def flagged(scores: pa.Table, threshold: float = THRESHOLD) -> set[str]:

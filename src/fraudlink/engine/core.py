@@ -13,6 +13,7 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fraudlink.detect.sims_book import SimScoreBook
 from fraudlink.engine.bursts import BurstWatch
 from fraudlink.engine.detection import (
     block_numbers,
@@ -62,6 +63,7 @@ class Engine:
         self.book = LedgerBook()
         work.on_write("transactions", self.book.add)
         self.holders = HolderBook()
+        self.sim_book = SimScoreBook(work.store)  # the daily SIM scores, folded in call by call
         self.stopped: set[str] = set()  # accounts under a stop-payment or freeze
         self.blocked: set[str] = set()  # numbers blocked
         self.reverified: set[str] = set()  # numbers sent for re-verification
@@ -188,7 +190,8 @@ class Engine:
         if self.last_detect is None or now - self.last_detect >= p.detect_every:
             self.last_detect = now
             self.work.flush()
-            out += sim_actions(self.store, self.flags, p, now, self.blocked, self.reverified)
+            out += sim_actions(self.store, self.flags, p, now, self.blocked, self.reverified,
+                               self.sim_book)  # fmt: skip
         if self.last_accounts is None or now - self.last_accounts >= p.accounts_every:
             self.last_accounts = now
             self.work.flush()

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from fraudlink.detect.accounts_model import score_accounts
 from fraudlink.detect.rings import find_rings, target_package
 from fraudlink.detect.sims import score_sims
+from fraudlink.detect.sims_book import SimScoreBook
 from fraudlink.engine.addressees import issuers
 from fraudlink.engine.known import Flags
 from fraudlink.engine.policy import Policy
@@ -50,10 +51,11 @@ def block_numbers(
 
 def sim_actions(
     store: Store, flags: Flags, policy: Policy, now: datetime, blocked: set[str],
-    reverified: set[str],
+    reverified: set[str], book: SimScoreBook | None = None,
 ) -> list[Action]:  # fmt: skip
-    """Score every SIM; flag, block and demand re-verification as the scores say."""
-    s = score_sims(store, now)
+    """Score every SIM; flag, block and demand re-verification as the scores say. `book` keeps
+    the scores' call counts up to date between runs (the same scores, without a full scan)."""
+    s = score_sims(store, now) if book is None else book.score(now)
     s = s.filter(pc.greater_equal(s.column("score"), policy.sim_flag))
     nums = s.column("msisdn").to_pylist()
     scores = s.column("score").to_pylist()

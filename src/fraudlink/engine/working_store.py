@@ -26,7 +26,6 @@ REFERENCE_FEEDS = tuple(f for f in FEED_TABLES if arrival_sql(f) is None)
 
 WORKING_MEMORY_SHARE = 0.25
 SOURCE_MEMORY_SHARE = 0.1
-CHECKPOINT_EVERY = "1GB"
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, share: float) -> None:
@@ -46,10 +45,6 @@ class WorkingStore:
     def __init__(self, path: Path | str) -> None:
         self.store = Store(path)
         limit_memory(self.store.con, WORKING_MEMORY_SHARE)
-        # DuckDB checkpoints after every 16 MB of log by default, which here is nearly every
-        # insert, and each checkpoint rewrites the tables' last row groups. A day of city feeds
-        # went into a store in 8.3 s so, 3.2 s with this, and queries on it took no longer.
-        self.store.con.execute(f"set checkpoint_threshold = '{CHECKPOINT_EVERY}'")
         self._pending: dict[str, list[pa.Table]] = {}
         self._listeners: dict[str, list[Callable[[pa.Table], None]]] = {}
         self.rows_written = 0

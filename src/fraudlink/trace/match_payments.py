@@ -9,12 +9,9 @@ rounding of the remembered amount; the best candidate per payment, one payment p
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 
 from fraudlink.store import Store
-from fraudlink.store.compute import registered
-from fraudlink.trace.ledger_book import LedgerBook, epoch_us
 
 MATCHED = pa.schema([
     ("report_id", pa.string()),
@@ -41,7 +38,7 @@ mine as (  -- the victim's own accounts: the one remembered, and every account i
 same_to as (
   select p.report_id, p.seq, x.txn_id, x.from_account, x.time, x.amount_fen, p.paid_at,
          p.amount_fen as said_fen, 0 as near
-  from p join {ledger} x on x.to_account = p.to_account
+  from p join transactions x on x.to_account = p.to_account
   where x.time between p.paid_at - ?::interval and p.paid_at + ?::interval
     and (abs(x.amount_fen - p.amount_fen) <= {tol}
          or (p.amount_fen = 10000 and x.amount_fen < 10000))
@@ -51,7 +48,7 @@ near_to as (  -- one digit off, paid from the victim's own account
   select p.report_id, p.seq, x.txn_id, x.from_account, x.time, x.amount_fen, p.paid_at,
          p.amount_fen as said_fen, 1 as near
   from missing p join mine m using (report_id, seq)
-  join {ledger} x on x.from_account = m.account
+  join transactions x on x.from_account = m.account
   where x.time between p.paid_at - ?::interval and p.paid_at + ?::interval
     and x.to_account is not null and length(x.to_account) = length(p.to_account)
     and hamming(x.to_account, p.to_account) = 1
@@ -82,42 +79,12 @@ order by report_id, seq
 """
 
 
-# The accounts and times the pipeline can read for the given reports: with the ledger book, only
-# the transactions touching them are handed to it.
-_REACH_SQL = """
-with p as (select * from report_payments where report_id in (select unnest($1::varchar[])))
-select list(distinct a) as accounts, min(lo) as lo, max(hi) as hi from (
-  select to_account as a, paid_at - $2::interval as lo, paid_at + $2::interval as hi from p
-  union all select from_account, null, null from p
-  union all select b.account, null, null from p join victim_reports r using (report_id)
-    join bank_accounts b on b.owner_idno = r.victim_idno
-) where a is not null
-"""
-
-
 def match_payments(
-    store: Store,
-    report_ids: list[str] | None = None,
-    window: str = "2 hours",
-    book: LedgerBook | None = None,
+    store: Store, report_ids: list[str] | None = None, window: str = "2 hours"
 ) -> pa.Table:
-    """(report_id, seq, txn_id, matched_by) for every reported payment found in the ledger;
-    `book`, the store's transactions by account, spares the pipeline a scan of the ledger."""
+    """(report_id, seq, txn_id, matched_by) for every reported payment found in the ledger."""
     report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
+    sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE)
     params: list[object] = [report_ids] if report_ids else []
     params += [window] * 4
-    if book is None or not report_ids:
-        return _match(store.con, report_filter, "transactions", params)
-    accounts, lo, hi = store.con.execute(_REACH_SQL, [report_ids, window]).fetchall()[0]
-    if lo is None:
-        return MATCHED.empty_table()
-    near = book.touching(book.ids(accounts), epoch_us(lo), epoch_us(hi))
-    with registered(store.con, near, "match_near") as ledger:
-        return _match(store.con, report_filter, ledger, params)
-
-
-def _match(
-    con: duckdb.DuckDBPyConnection, report_filter: str, ledger: str, params: list[object]
-) -> pa.Table:
-    sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE, ledger=ledger)
-    return con.sql(sql, params=params).to_arrow_table().cast(MATCHED)
+    return store.arrow(sql, params).cast(MATCHED)

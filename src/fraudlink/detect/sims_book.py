@@ -1,0 +1,268 @@
+"""SIM abuse scores kept up to date as calls are appended, for a replay that scores every day.
+
+`score_sims` reads the whole `calls` table each time; at city scale that is tens of millions of
+rows a day for a replay that adds one day at a time. `SimScoreBook` folds each call in once, into
+running per-number counts and sets of distinct (caller, callee), (caller, day) and (caller, cell)
+pairs, then hands those to the same features and scoring SQL as `score_sims`, with the small
+tables (cards, reports, labels) read in full. Same output, bit for bit, as long as the store only
+grows by appended rows and no call is later than the cutoff it is scored at.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
+from fraudlink.store import Store
+
+FOLD_ROWS = 2_000_000
+"""Calls read per step when folding in: bounds memory when a large store is first folded in."""
+
+_LOW = np.int64(0xFFFFFFFF)
+_OUT, _IN, _VICTIM_CALLS = "_sims_book_outgoing", "_sims_book_incoming", "_sims_book_victim_calls"
+_UTC_US = pa.timestamp("us", tz="UTC")
+
+# The call-derived CTEs of `features_sql`, from the running counts instead of the calls.
+# `n_out / n_days` and `n_short / n_out` are the same double divisions as `count(*) /
+# count(distinct day)` and `avg` of 0/1 integers (an exact integer sum over a count).
+_BOOK_SOURCES = {
+    "c": f"select caller, callee, time from {_VICTIM_CALLS}",
+    "outgoing": f"""
+      select msisdn, n_out, n_out / n_days as out_per_day, distinct_callees,
+             n_short / n_out as short_share, n_cells, first_call
+      from {_OUT}""",
+    "incoming": f"select msisdn, n_in from {_IN}",
+}
+
+
+class _Dictionary:
+    """Dense ids for strings, in order of first sight."""
+
+    def __init__(self) -> None:
+        self.values = pa.array([], pa.string())
+
+    def ids(self, values: pa.Array) -> np.ndarray:
+        """The id of every value, giving new values the next free ids."""
+        idx = pc.index_in(values, value_set=self.values)
+        out = idx.fill_null(-1).to_numpy().astype(np.int64)
+        missing = np.flatnonzero(out < 0)
+        if len(missing):
+            fresh = values.take(missing)
+            new = pc.unique(fresh)
+            out[missing] = pc.index_in(fresh, value_set=new).to_numpy() + len(self.values)
+            self.values = pa.concat_arrays([self.values, new])
+        if len(self.values) >= 2**31:
+            raise OverflowError("more than 2^31 distinct values: pair keys would overflow")
+        return out
+
+
+class _PairSet:
+    """Distinct int64 keys, each optionally with the earliest time it was seen.
+
+    Kept in sorted parts by `key >> shift`: a chunk of calls touches most parts, but merging
+    into many small parts stays in cache and reuses freed memory, where one array of 30 M keys
+    rewritten every day does neither.
+    """
+
+    def __init__(self, shift: int, timed: bool) -> None:
+        self.shift = shift
+        self.timed = timed
+        self.keys: dict[int, np.ndarray] = {}
+        self.times: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return sum(len(k) for k in self.keys.values())
+
+    def add(self, keys: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
+        """Fold in sorted distinct keys (and their times); return which were new to the set."""
+        new = np.zeros(len(keys), bool)
+        for part, lo, hi in _runs(keys >> self.shift):
+            t = None if times is None else times[lo:hi]
+            new[lo:hi] = self._add_part(part, keys[lo:hi], t)
+        return new
+
+    def _add_part(self, part: int, keys: np.ndarray, times: np.ndarray | None) -> np.ndarray:
+        old = self.keys.get(part, np.empty(0, np.int64))
+        pos = np.searchsorted(old, keys)
+        found = pos < len(old)
+        found[found] = old[pos[found]] == keys[found]
+        if self.timed and times is not None and found.any():
+            at = pos[found]
+            self.times[part][at] = np.minimum(self.times[part][at], times[found])
+        new = ~found
+        if new.any():
+            # A merge of two sorted runs by position: linear, where re-sorting would not be.
+            ins = pos[new] + np.arange(int(new.sum()))
+            keep = np.ones(len(old) + len(ins), bool)
+            keep[ins] = False
+            self.keys[part] = _merged(old, keys[new], ins, keep)
+            if self.timed and times is not None:
+                old_t = self.times.get(part, np.empty(0, np.int64))
+                self.times[part] = _merged(old_t, times[new], ins, keep)
+        return new
+
+    def within(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keys, and times, in the sorted ranges [lo, hi), none of which spans two parts."""
+        keys, times = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        for part, a, b in _runs(lo >> self.shift):
+            if part not in self.keys:
+                continue
+            k = self.keys[part]
+            start, stop = np.searchsorted(k, lo[a:b]), np.searchsorted(k, hi[a:b])
+            lens = stop - start
+            # Every position in the ranges, without a loop over them.
+            at = np.repeat(start - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+            keys.append(k[at])
+            if self.timed:
+                times.append(self.times[part][at])
+        return np.concatenate(keys), np.concatenate(times)
+
+
+def _runs(values: np.ndarray) -> list[tuple[int, int, int]]:
+    """(value, start, stop) of each run of equal values in a sorted array."""
+    if not len(values):
+        return []
+    edges = np.flatnonzero(np.r_[True, values[1:] != values[:-1], True]).tolist()
+    return [(int(values[a]), a, b) for a, b in itertools.pairwise(edges)]
+
+
+def _merged(old: np.ndarray, new: np.ndarray, ins: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    out = np.empty(len(old) + len(new), old.dtype)
+    out[keep] = old
+    out[ins] = new
+    return out
+
+
+def _firsts(sorted_keys: np.ndarray) -> np.ndarray:
+    return np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct keys (`np.unique` is many times slower than a sort in NumPy 2.4)."""
+    s = np.sort(keys)
+    return s[_firsts(s)]
+
+
+def _grown(a: np.ndarray, n: int, fill: int = 0) -> np.ndarray:
+    return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
+
+
+class SimScoreBook:
+    """`score_sims` on a store that only grows by appended rows, folding each call in once."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.calls_seen = 0
+        self._latest = np.iinfo(np.int64).min  # latest call time folded in, epoch microseconds
+        self._numbers = _Dictionary()
+        self._cells = _Dictionary()
+        z = np.zeros(0, np.int64)
+        self._n_out, self._n_short, self._n_in = z, z.copy(), z.copy()
+        self._n_days, self._n_callees, self._n_cells = z.copy(), z.copy(), z.copy()
+        self._first = z.copy()
+        # Keys are two ids side by side; parts of 16,384 numbers, or one day.
+        self._callees = _PairSet(46, timed=True)  # callee << 32 | caller: a victim's callers adjoin
+        self._days = _PairSet(32, timed=False)  # day << 32 | caller
+        self._cell_pairs = _PairSet(46, timed=False)  # caller << 32 | cell
+
+    def score(self, as_of: datetime) -> pa.Table:
+        """The table `score_sims(store, as_of)` returns, folding in the calls appended since."""
+        self.update()
+        con = self.store.con
+        cut = con.execute("select epoch_us(?::timestamptz)", [as_of]).fetchall()[0][0]
+        if self._latest > cut:
+            raise ValueError(f"calls later than {as_of} are in the store: cannot score before")
+        tables = {_OUT: self._outgoing(), _IN: self._incoming(), _VICTIM_CALLS: self._to_victims()}
+        for name, table in tables.items():
+            con.register(name, table)
+        try:
+            return self.store.arrow(scores_sql(features_sql(_BOOK_SOURCES)), [as_of])
+        finally:
+            for name in tables:
+                con.unregister(name)
+
+    def update(self) -> int:
+        """Fold in the calls appended since the last update; return how many there were."""
+        total = int(self.store.con.execute("select count(*) from calls").fetchall()[0][0])
+        if total < self.calls_seen:
+            raise ValueError("calls were deleted: SimScoreBook needs an append-only store")
+        start = self.calls_seen
+        for lo in range(start, total, FOLD_ROWS):
+            hi = min(lo + FOLD_ROWS, total)
+            # Rows are numbered in insertion order; the rowid range prunes row groups unread.
+            chunk = self.store.arrow(
+                f"select caller, callee, epoch_us(time) as t, {CALL_DAY_SQL} as day, "
+                f"{SHORT_SQL} as short, cell_id from calls where rowid >= {lo} and rowid < {hi}"
+            )
+            if chunk.num_rows != hi - lo:
+                raise ValueError("calls rows are not numbered 0..n-1: is a transaction open?")
+            self._fold(chunk)
+            self.calls_seen = hi
+        return total - start
+
+    def _fold(self, chunk: pa.Table) -> None:
+        k = chunk.num_rows
+        both = pa.concat_arrays(
+            [chunk["caller"].combine_chunks(), chunk["callee"].combine_chunks()]
+        ).cast(pa.string())
+        ids = self._numbers.ids(both)
+        caller, callee = ids[:k], ids[k:]
+        cell = self._cells.ids(chunk["cell_id"].combine_chunks().cast(pa.string()))
+        t = chunk["t"].to_numpy()
+        day = chunk["day"].combine_chunks().cast(pa.int32()).to_numpy().astype(np.int64)
+        short = chunk["short"].to_numpy().astype(bool)
+        self._latest = max(self._latest, int(t.max()))
+
+        n = len(self._numbers.values)
+        for name in ("_n_out", "_n_short", "_n_in", "_n_days", "_n_callees", "_n_cells"):
+            setattr(self, name, _grown(getattr(self, name), n))
+        self._first = _grown(self._first, n, np.iinfo(np.int64).max)
+        self._n_out += np.bincount(caller, minlength=n)
+        self._n_short += np.bincount(caller[short], minlength=n)
+        self._n_in += np.bincount(callee, minlength=n)
+        np.minimum.at(self._first, caller, t)
+
+        keys = (callee << 32) | caller
+        order = np.argsort(keys)
+        keys, times = keys[order], t[order]
+        starts = np.flatnonzero(_firsts(keys))
+        keys, times = keys[starts], np.minimum.reduceat(times, starts)
+        new = self._callees.add(keys, times)
+        self._n_callees += np.bincount(keys[new] & _LOW, minlength=n)
+
+        keys = _distinct((day << 32) + caller)
+        self._n_days += np.bincount(keys[self._days.add(keys)] & _LOW, minlength=n)
+        keys = _distinct((caller << 32) | cell)
+        self._n_cells += np.bincount(keys[self._cell_pairs.add(keys)] >> 32, minlength=n)
+
+    def _outgoing(self) -> pa.Table:
+        at = np.flatnonzero(self._n_out[: len(self._numbers.values)] > 0)
+        return pa.table({
+            "msisdn": self._numbers.values.take(at),
+            "n_out": self._n_out[at], "n_days": self._n_days[at],
+            "distinct_callees": self._n_callees[at], "n_short": self._n_short[at],
+            "n_cells": self._n_cells[at], "first_call": pa.array(self._first[at], _UTC_US),
+        })  # fmt: skip
+
+    def _incoming(self) -> pa.Table:
+        at = np.flatnonzero(self._n_in[: len(self._numbers.values)] > 0)
+        return pa.table({"msisdn": self._numbers.values.take(at), "n_in": self._n_in[at]})
+
+    def _to_victims(self) -> pa.Table:
+        """(caller, callee, earliest time) of every pair calling a number in a victim report."""
+        sql = "select distinct victim_msisdn as m from victim_reports where victim_msisdn not null"
+        victims = self.store.arrow(sql)["m"].combine_chunks().cast(pa.string())
+        # Probing the numbers against the few victims beats hashing every number to probe them.
+        found = pc.is_in(self._numbers.values, value_set=victims)
+        ids = np.flatnonzero(found.to_numpy(zero_copy_only=False)).astype(np.int64)
+        keys, times = self._callees.within(ids << 32, (ids + 1) << 32)
+        return pa.table({
+            "caller": self._numbers.values.take(keys & _LOW),
+            "callee": self._numbers.values.take(keys >> 32),
+            "time": pa.array(times, _UTC_US),
+        })  # fmt: skip

@@ -1,0 +1,76 @@
+"""Dialling bursts: the hour's calls, kept batch by batch, against a plain count of the hour."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fraudlink.engine.bursts import BURST_SCORE, MIN_CALLS, WINDOW, BurstWatch
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+NUMBERS = [f"1380000000{i}" for i in range(4)]
+Call = tuple[str, str, str, int | None]  # caller, callee, kind, duration_s
+
+OTHERS = [f"1390000000{i}" for i in range(3)]  # people called, who never call in the test
+calls_ = st.tuples(
+    st.sampled_from(NUMBERS),
+    st.sampled_from(NUMBERS[:2] + OTHERS),
+    st.sampled_from(["voice", "sms"]),
+    st.one_of(st.none(), st.integers(0, 90)),
+)  # fmt: skip
+batches = st.lists(st.lists(calls_, max_size=40), min_size=1, max_size=20)
+
+
+def table(calls: list[Call]) -> pa.Table:
+    """A batch of call records."""
+    return pa.table({
+        "caller": pa.array([c[0] for c in calls], pa.string()),
+        "callee": pa.array([c[1] for c in calls], pa.string()),
+        "kind": pa.array([c[2] for c in calls], pa.string()),
+        "duration_s": pa.array([c[3] for c in calls], pa.int64()),
+    })  # fmt: skip
+
+
+def bursting(hour: list[Call]) -> set[str]:
+    """By hand: 20+ calls, 80%+ of them short or SMS, and never called within the hour."""
+    out = set()
+    for n in {c[0] for c in hour}:
+        mine = [c for c in hour if c[0] == n]
+        short = [c for c in mine if c[2] == "sms" or (c[3] or 0) < 30]
+        called = any(c[1] == n for c in hour)
+        if len(mine) >= MIN_CALLS and len(short) >= 0.8 * len(mine) and not called:
+            out.add(n)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(batches, st.integers(5, 40))
+def test_bursts_are_counted_over_the_last_hour(batch_calls: list[list[Call]], minutes: int) -> None:
+    watch = BurstWatch()
+    seen: list[tuple[datetime, list[Call]]] = []
+    for i, calls in enumerate(batch_calls):
+        now = T0 + i * timedelta(minutes=minutes)
+        seen.append((now, calls))
+        hour = [c for t, cs in seen if now - t < WINDOW for c in cs]
+        got = watch.add(table(calls), now)
+        assert got == dict.fromkeys(bursting(hour), BURST_SCORE)
+
+
+def test_a_sim_box_bursts_and_a_called_number_does_not() -> None:
+    box = [(NUMBERS[0], f"139{i:08d}", "voice", 5) for i in range(25)]
+    called_back = [(NUMBERS[1], f"139{i:08d}", "sms", None) for i in range(25)]
+    called_back.append((NUMBERS[2], NUMBERS[1], "voice", 60))
+    assert BurstWatch().add(table(box + called_back), T0) == {NUMBERS[0]: BURST_SCORE}
+
+
+def test_the_thresholds_are_inclusive() -> None:
+    at = [(NUMBERS[2], f"139{i:08d}", "voice", 5 if i < 16 else 60) for i in range(MIN_CALLS)]
+    assert BurstWatch().add(table(at), T0) == {NUMBERS[2]: BURST_SCORE}  # 20 calls, 80% short
+    assert BurstWatch().add(table(at[1:]), T0) == {}  # 19 calls
+    later = BurstWatch()
+    later.add(table(at[:10]), T0)
+    assert later.add(table(at[10:]), T0 + WINDOW - timedelta(microseconds=1)) != {}
+    assert later.add(table([]), T0 + WINDOW) == {}  # the first half is an hour old

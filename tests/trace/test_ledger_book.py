@@ -71,27 +71,32 @@ def test_a_book_fed_out_of_time_order_gives_the_same_holds(store: Store) -> None
 
 
 ACCOUNTS = [f"62{i:014d}" for i in range(8)]
+Row = tuple[str, str | None, int, int]
 ledgers = st.lists(
     st.tuples(
         st.sampled_from(ACCOUNTS),
         st.one_of(st.none(), st.sampled_from(ACCOUNTS)),
         st.integers(0, 30),  # minutes: many payments share a time, as in real feeds
+        st.integers(0, 2),  # microseconds: and some share the second but not the instant
     ),
     min_size=1,
     max_size=60,
 )
 
 
-def as_table(rows: list[tuple[str, str | None, int]]) -> pa.Table:
-    """A transactions table from (payer, payee, minute) rows, in the given (arrival) order."""
+def at(minute: int, us: int = 0) -> datetime:
+    """A time in the test's half hour."""
+    return T0 + timedelta(minutes=minute, microseconds=us)
+
+
+def as_table(rows: list[Row]) -> pa.Table:
+    """A transactions table from (payer, payee, minute, µs) rows, in the given (arrival) order."""
     return pa.table(
         {
             "txn_id": pa.array(range(len(rows)), pa.int64()),
-            "time": pa.array(
-                [T0 + timedelta(minutes=m) for _, _, m in rows], pa.timestamp("us", "UTC")
-            ),
-            "from_account": [f for f, _, _ in rows],
-            "to_account": pa.array([t for _, t, _ in rows], pa.string()),
+            "time": pa.array([at(m, u) for _, _, m, u in rows], pa.timestamp("us", "UTC")),
+            "from_account": [r[0] for r in rows],
+            "to_account": pa.array([r[1] for r in rows], pa.string()),
             "amount_fen": pa.array([100] * len(rows), pa.int64()),
             "channel": ["mobile"] * len(rows),
             "terminal": pa.array([None] * len(rows), pa.string()),
@@ -99,16 +104,11 @@ def as_table(rows: list[tuple[str, str | None, int]]) -> pa.Table:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.integers(1, 4), st.integers(0, 30),
        st.integers(0, 59), st.integers(1, 2))  # fmt: skip
 def test_reach_is_the_sql_frontier(
-    rows: list[tuple[str, str | None, int]],
-    cuts: list[int],
-    max_hops: int,
-    until_min: int,
-    first_seed: int,
-    n_seeds: int,
+    rows: list[Row], cuts: list[int], max_hops: int, until_min: int, first_seed: int, n_seeds: int
 ) -> None:
     ledger = as_table(rows)
     book = book_of(ledger, cuts)
@@ -116,7 +116,7 @@ def test_reach_is_the_sql_frontier(
     seeds = paid.slice(first_seed % max(paid.num_rows, 1), n_seeds)
     if seeds.num_rows == 0:
         return
-    until = T0 + timedelta(minutes=until_min)
+    until = at(until_min, 1)
     con = compute_connection()
     with registered(con, ledger, "book_ledger") as name, registered(con, seeds, "book_seeds") as s:
         sql = FRONTIER_SQL.format(seeds=s, since="'-infinity'::timestamptz", ledger=name)
@@ -128,15 +128,19 @@ def test_reach_is_the_sql_frontier(
     assert {names[i] for i in got.tolist()} == want
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.sets(st.sampled_from(ACCOUNTS)),
        st.integers(0, 30), st.integers(0, 30))  # fmt: skip
 def test_touching_finds_every_row_of_the_accounts(
-    rows: list[tuple[str, str | None, int]], cuts: list[int], wanted: set[str], a: int, b: int
+    rows: list[Row], cuts: list[int], wanted: set[str], a: int, b: int
 ) -> None:
     book = book_of(as_table(rows), cuts)
-    lo, hi = sorted((a, b))
-    got = book.touching(book.ids(sorted(wanted)), epoch_us(T0 + timedelta(minutes=lo)),
-                        epoch_us(T0 + timedelta(minutes=hi)))  # fmt: skip
-    want = [i for i, (f, t, m) in enumerate(rows) if (f in wanted or t in wanted) and lo <= m <= hi]
-    assert got.column("txn_id").to_pylist() == want
+    lo, hi = sorted((at(a, 1), at(b, 1)))
+    ids = book.ids(sorted(wanted))
+    got = book.touching(ids, epoch_us(lo), epoch_us(hi))
+    want = [i for i, (f, t, m, u) in enumerate(rows)
+            if (f in wanted or t in wanted) and lo <= at(m, u) <= hi]  # fmt: skip
+    assert got is not None and got.column("txn_id").to_pylist() == want
+    assert book.touching(ids, epoch_us(lo), epoch_us(hi), limit=len(want)) is not None
+    if want:
+        assert book.touching(ids, epoch_us(lo), epoch_us(hi), limit=len(want) - 1) is None

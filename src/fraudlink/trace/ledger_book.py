@@ -5,7 +5,9 @@ working store has no index on accounts, so each such question scanned the whole 
 table (0.3 s at city, a thousand times a month). The book keeps, beside the store, each row's
 integer account ids and time, and for each side (payer, payee) the row numbers sorted by account:
 a large sorted part plus a small unsorted tail that is merged in once it grows past a share of
-the whole. The rows themselves stay as the Arrow tables that were inserted.
+the whole. The sorted part is ordered by account and then by second, so the rows of an account
+within a time window (the taint window of a trace) are found without reading its older ones.
+The rows themselves stay as the Arrow tables that were inserted.
 
 The book only narrows what SQL reads: callers select the rows touching the accounts they care
 about, and run their usual SQL over that small table, so the answers are those of the store.
@@ -29,6 +31,9 @@ _TAIL_SHARE = 32  # merge the tail once it holds more than 1/32 of the sorted pa
 _MIN_TAIL = 65_536
 _CHUNKS_PER_SEGMENT = 64  # inserted tables are combined 64 at a time, so a take stays cheap
 _NEVER = np.iinfo(np.int64).max
+SCAN_ABOVE = 200_000
+"""Rows past which handing them to SQL costs more than the store's own scan (a merchant's year)."""
+_LOW32 = (1 << 32) - 1
 TIME = pa.timestamp("us", "UTC")
 
 
@@ -90,13 +95,19 @@ class LedgerBook:
         self._maybe_merge(self._out, self._frm)
         self._maybe_merge(self._in, self._dst)
 
-    def touching(self, ids: IntArray, since_us: int, until_us: int) -> pa.Table:
-        """Every transaction paying into or out of the accounts `ids`, timed in [since, until]."""
-        ids = np.unique(ids[ids != NO_ACCOUNT])  # a cash-out's missing payee is nobody's row
-        rows = np.union1d(self._rows_of(self._out, self._frm, ids),
-                          self._rows_of(self._in, self._dst, ids))  # fmt: skip
+    def touching(
+        self, ids: IntArray, since_us: int, until_us: int, limit: int | None = None
+    ) -> pa.Table | None:
+        """Every transaction paying into or out of the accounts `ids`, timed in [since, until];
+        None when there are more than `limit` (the caller's own scan is then cheaper)."""
+        ids = _distinct(ids[ids != NO_ACCOUNT])  # a cash-out's missing payee is nobody's row
+        rows = _distinct(np.concatenate([
+            self._rows_of(self._out, self._frm, ids, since_us, until_us),
+            self._rows_of(self._in, self._dst, ids, since_us, until_us),
+        ]))  # fmt: skip
         t = self._time[rows]
-        return self._take(rows[(t >= since_us) & (t <= until_us)])
+        rows = rows[(t >= since_us) & (t <= until_us)]
+        return None if limit is not None and len(rows) > limit else self._take(rows)
 
     def ids(self, accounts: list[str | None]) -> IntArray:
         """The book's id of each account, in order (NO_ACCOUNT for one it has not seen)."""
@@ -119,11 +130,11 @@ class LedgerBook:
         while len(level):
             touched.append(level)
             ids = np.sort(level[hop[level] < max_hops])
-            rows = self._rows_of(self._out, self._frm, ids)
+            rows = self._rows_of(self._out, self._frm, ids, first[ids], until_us)
             src, t, d = self._frm[rows], self._time[rows], self._dst[rows]
             ok = (t >= first[src]) & (t <= until_us) & (d != NO_ACCOUNT)
             level = _least(d[ok], t[ok], hop[src[ok]] + 1, first, hop)
-        reached = np.unique(np.concatenate(touched))
+        reached = _distinct(np.concatenate(touched))
         first[reached], hop[reached] = _NEVER, _NEVER  # leave the scratch clean for the next call
         return reached
 
@@ -161,22 +172,24 @@ class LedgerBook:
         if tail <= max(_MIN_TAIL, side.merged // _TAIL_SHARE):
             return
         rows = np.arange(side.merged, self._n, dtype=np.int64)
-        keys = key[side.merged : self._n]
+        keys = _sort_key(key[side.merged : self._n], self._time[side.merged : self._n])
         order = np.argsort(keys, kind="stable")
         keys, rows = keys[order], rows[order]
-        # Insert after equal keys, so each account's rows stay in row (store) order.
         at = np.searchsorted(side.keys, keys, side="right")
         side.keys = np.insert(side.keys, at, keys)
         side.rows = np.insert(side.rows, at, rows)
         side.merged = self._n
 
-    def _rows_of(self, side: _Side, key: IntArray, ids: IntArray) -> IntArray:
-        """Row numbers whose account on this side is one of `ids` (sorted ids)."""
+    def _rows_of(
+        self, side: _Side, key: IntArray, ids: IntArray, lo_us: IntArray | int, hi_us: int
+    ) -> IntArray:
+        """Row numbers whose account on this side is one of `ids` (sorted), timed within
+        [lo, hi] to the second (callers filter to the microsecond); lo may differ per id."""
         if len(ids) == 0:
             return np.empty(0, np.int64)
-        lo = np.searchsorted(side.keys, ids, side="left")
-        hi = np.searchsorted(side.keys, ids, side="right")
-        n = hi - lo
+        lo = np.searchsorted(side.keys, _sort_key(ids, lo_us), side="left")
+        hi = np.searchsorted(side.keys, _sort_key(ids, hi_us), side="right")
+        n = np.maximum(hi - lo, 0)
         # Positions lo..hi-1 of every id in one vector: offsets within runs plus run starts.
         pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
         pos += np.repeat(lo, n)
@@ -194,6 +207,19 @@ class LedgerBook:
         out = [parts[k].take(pa.array(rows[cut[k] : cut[k + 1]] - starts[k]))
                for k in range(len(parts)) if cut[k + 1] > cut[k]]  # fmt: skip
         return pa.concat_tables(out) if out else self._schema.empty_table()
+
+
+def _distinct(a: IntArray) -> IntArray:
+    """The distinct values, sorted (`np.unique` hashes, and is many times slower at this size)."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+
+
+def _sort_key(ids: IntArray, us: IntArray | int) -> IntArray:
+    """Account id in the high bits, whole seconds (1970 to 2106) in the low 32: each account's
+    rows in time order, so a time window is one binary search away."""
+    sec = np.clip(np.floor_divide(us, 1_000_000), 0, _LOW32)
+    return (ids << 32) | sec
 
 
 def epoch_us(t: datetime) -> int:

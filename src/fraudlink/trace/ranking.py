@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
-from fraudlink.trace.ledger_book import LedgerBook, epoch_us
+from fraudlink.trace.ledger_book import SCAN_ABOVE, LedgerBook, epoch_us
 
 # An account never seen paying out after an inflow gets this hold time: no evidence it is fast.
 DEFAULT_HOLD = dt.timedelta(hours=24)
@@ -27,9 +27,10 @@ def hold_times(
     if not wanted:
         return {}
     if book is not None:
-        mine = book.touching(book.ids(list(wanted)), _EARLIEST_US, epoch_us(now))
-        with registered(store.con, mine, "hold_rows") as name:
-            return _hold_times_sql(store, name, wanted, now)
+        mine = book.touching(book.ids(list(wanted)), _EARLIEST_US, epoch_us(now), SCAN_ABOVE)
+        if mine is not None:
+            with registered(store.con, mine, "hold_rows") as name:
+                return _hold_times_sql(store, name, wanted, now)
     return _hold_times_sql(store, "transactions", wanted, now)
 
 

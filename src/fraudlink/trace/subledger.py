@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
-from fraudlink.trace.ledger_book import TIME, LedgerBook, epoch_us
+from fraudlink.trace.ledger_book import SCAN_ABOVE, TIME, LedgerBook, epoch_us
 
 FRONTIER_SQL = """
 with recursive f(account, first_at, hop) using key (account) as (
@@ -85,7 +85,9 @@ def subledger(
         epoch_us(as_of),
         max_hops,
     )
-    near = book.touching(reach, epoch_us(since.as_py()), epoch_us(as_of))
+    near = book.touching(reach, epoch_us(since.as_py()), epoch_us(as_of), SCAN_ABOVE)
+    if near is None:
+        return _subledger_sql(store.con, seeds, "transactions", as_of, max_hops)
     with registered(store.con, near, "trace_near") as ledger:
         return _subledger_sql(store.con, seeds, ledger, as_of, max_hops)
 

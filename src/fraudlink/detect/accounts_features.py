@@ -52,51 +52,74 @@ from (
 )
 """
 
+# Shaped by what costs time at city scale (tens of millions of payments and logins): one distinct
+# pass over payment pairs instead of one per count, the few thousand known-bad accounts picking
+# rows out before anything is counted, and what is known per owner gathered into one row.
 FEATURES_SQL = """
 with
 acc as ({accounts}),
-t as (select * from transactions where time <= $as_of),
+-- Not materialised: each reader scans the columnar table for its own columns, cheaper than
+-- writing 14 M rows out (spilling them when memory is short) to read them back.
+t as not materialized (
+  select from_account, to_account, time, amount_fen, channel from transactions
+  where time <= $as_of
+),
 bad as materialized ({labels}),
-ins as (
-  select to_account as account, time, amount_fen, from_account as cp from t
-  where to_account is not null
+-- Whether each account is known bad, looked up once for the owner, clerk and own-label counts.
+accb as materialized (select *, account in (select account from bad) as is_bad from acc),
+-- Each (payer, payee) once: fan-in and fan-out count the same pairs from either end, so one
+-- distinct pass serves both directions.
+pairs as materialized (
+  select distinct from_account, to_account from t where to_account is not null
 ),
-outs as (
-  select from_account as account, time, amount_fen, channel, to_account as cp from t
+fan_in as (select to_account as account, count(*) as fan_in from pairs group by to_account),
+fan_out as (
+  select from_account as account, count(*) as fan_out from pairs group by from_account
 ),
-inf as (
-  select account, count(*) as n_in, sum(amount_fen) as in_fen, count(distinct cp) as fan_in,
+-- Night and round payments as counts per direction: avg() over k ones among n 1.0/0.0 values
+-- (DECIMAL(2,1)) divides 10k by 10n in double, the same double as k / n, so summing both
+-- directions' counts and dividing gives the same share bit for bit, with no union of both ends.
+inf as materialized (
+  select to_account as account, count(*) as n_in, sum(amount_fen) as in_fen,
          min(time) filter (where amount_fen >= $large) as first_large_at,
-         count(distinct cp) filter (where cp in (select account from bad)) as bad_in_cp
-  from ins group by account
+         min(time) as first_in,
+         count(*) filter (where hour(time + interval 8 hour) < 6) as night_in,
+         count(*) filter (where amount_fen % $round = 0) as round_in
+  from t where to_account is not null group by to_account
 ),
-outf as (
-  select account, count(*) as n_out, sum(amount_fen) as out_fen, count(distinct cp) as fan_out,
+outf as materialized (
+  select from_account as account, count(*) as n_out, sum(amount_fen) as out_fen,
          sum(amount_fen) filter (where list_contains($cash, channel)) as cash_fen,
-         count(distinct cp) filter (where cp in (select account from bad)) as bad_out_cp
-  from outs group by account
+         max(time) as last_out,
+         count(*) filter (where hour(time + interval 8 hour) < 6) as night_out,
+         count(*) filter (where amount_fen % $round = 0) as round_out
+  from t group by from_account
 ),
-both_ as (
-  select account, time, amount_fen from ins
-  union all select account, time, amount_fen from outs
+-- Known-bad counterparties: the bad accounts pick their payments out first, so the distinct
+-- count runs over thousands of rows instead of a second distinct over every pair.
+bad_in as (
+  select to_account as account, count(distinct from_account) as bad_in_cp from t
+  where from_account in (select account from bad) and to_account is not null
+  group by to_account
 ),
-mix as (
-  select account,
-         avg(case when hour(time + interval 8 hour) < 6 then 1.0 else 0.0 end) as night_share,
-         avg(case when amount_fen % $round = 0 then 1.0 else 0.0 end) as round_share
-  from both_ group by account
+bad_out as (
+  select from_account as account, count(distinct to_account) as bad_out_cp from t
+  where to_account in (select account from bad) group by from_account
 ),
 -- Each inflow against the first outflow at or after it: how long money sits before moving on.
+-- An inflow after the account's last outflow, or an outflow before its first inflow, has no
+-- partner, so both are dropped before the as-of join, which then sorts under half the rows.
 hold as (
   select i.account, median(epoch(o.time) - epoch(i.time)) as hold_s
-  from ins i asof join outs o on i.account = o.account and o.time >= i.time
+  from (
+    select t.to_account as account, t.time from t join outf on t.to_account = outf.account
+    where t.time <= outf.last_out
+  ) i
+  asof join (
+    select t.from_account as account, t.time from t join inf on t.from_account = inf.account
+    where t.time >= inf.first_in
+  ) o on i.account = o.account and o.time >= i.time
   group by i.account
-),
-owners as (
-  select owner_idno, count(*) as cards_per_owner, count(distinct inst_id) as banks_per_owner,
-         count(*) filter (where account_class >= 2) as class23_per_owner,
-         count(*) filter (where account in (select account from bad)) as owner_bad_accounts
-  from acc group by owner_idno
 ),
 -- A card seller opens a kit (cards at several banks and a SIM) within days, then sells it whole.
 burst as (
@@ -117,38 +140,62 @@ sim_burst as (
 ),
 -- Openings by the same clerk that are already known bad: an insider opens kits in batches.
 staff_bad as (
-  select staff_id, count(*) filter (where account in (select account from bad)) as staff_bad,
-         count(*) as staff_openings
-  from acc where staff_id is not null group by staff_id
+  select staff_id, count(*) filter (where is_bad) as staff_bad, count(*) as staff_openings
+  from accb where staff_id is not null group by staff_id
 ),
--- Each (card, handset, address) once: the counts below are all of distinct things, and a den's
--- handset logs in thousands of times.
-lg as materialized (
-  select distinct l.account, l.device_imei, l.ip, a.owner_idno
-  from logins l join acc a using (account)
-  where l.account_kind = 'bank' and l.time <= $as_of
+-- Each (card, handset) and each (card, address) once, deduplicated before the owner is joined
+-- on: a den's handset logs in thousands of times, and no count below needs the two together.
+ld as materialized (
+  select l.account, l.device_imei, a.owner_idno
+  from (
+    select distinct account, device_imei from logins
+    where account_kind = 'bank' and time <= $as_of
+  ) l join acc a using (account)
+),
+li as materialized (
+  select l.account, l.ip, a.owner_idno
+  from (
+    select distinct account, ip from logins where account_kind = 'bank' and time <= $as_of
+  ) l join acc a using (account)
 ),
 dev_owners as (
-  select device_imei, count(distinct owner_idno) as n from lg group by device_imei
+  select device_imei, count(distinct owner_idno) as n from ld group by device_imei
 ),
-ip_owners as (select ip, count(distinct owner_idno) as n from lg group by ip),
-logf as materialized (
-  select lg.account, count(distinct lg.device_imei) as n_devices, count(distinct lg.ip) as n_ips,
-         max(d.n) - 1 as device_other_owners, max(i.n) - 1 as ip_other_owners
-  from lg join dev_owners d using (device_imei) join ip_owners i using (ip)
-  group by lg.account
+ip_owners as (select ip, count(distinct owner_idno) as n from li group by ip),
+logd as materialized (
+  select ld.account, ld.owner_idno, count(*) as n_devices, max(d.n) - 1 as device_other_owners
+  from ld join dev_owners d using (device_imei) group by ld.account, ld.owner_idno
+),
+logi as (
+  select li.account, count(*) as n_ips, max(i.n) - 1 as ip_other_owners
+  from li join ip_owners i using (ip) group by li.account
 ),
 -- The strongest handset sharing among the owner's cards: a sold kit's cards move together.
 owner_dev as (
-  select a.owner_idno, max(logf.device_other_owners) as owner_device_other_owners
-  from logf join acc a using (account) group by a.owner_idno
+  select owner_idno, max(device_other_owners) as owner_device_other_owners
+  from logd group by owner_idno
+),
+-- Everything known per owner in one row, so the accounts join one owner table, not four.
+owners as (
+  select o.*, os.sims_per_owner, od.owner_device_other_owners, p.birth_date, p.occupation
+  from (
+    select owner_idno, count(*) as cards_per_owner, count(distinct inst_id) as banks_per_owner,
+           count(*) filter (where account_class >= 2) as class23_per_owner,
+           count(*) filter (where is_bad) as owner_bad_accounts
+    from accb group by owner_idno
+  ) o
+  left join owner_sims os using (owner_idno)
+  left join owner_dev od using (owner_idno)
+  left join persons p on p.idno = o.owner_idno
 ),
 -- Known-bad accounts of other owners used from the same handset: a den runs many kits on one.
+-- The bad accounts' handsets are found first, so the self-join is of thousands of rows.
 bad_dev as (
-  select lg.account, count(distinct b.account) as bad_device_peers
-  from lg join lg b using (device_imei)
-  where b.owner_idno <> lg.owner_idno and b.account in (select account from bad)
-  group by lg.account
+  select d.account, count(distinct b.account) as bad_device_peers
+  from ld d join (select * from ld where account in (select account from bad)) b
+    using (device_imei)
+  where b.owner_idno <> d.owner_idno
+  group by d.account
 )
 select
   a.account,
@@ -161,10 +208,12 @@ select
   coalesce(outf.out_fen, 0) / 100.0 as out_yuan,
   outf.out_fen / nullif(inf.in_fen, 0) as pass_through,
   hold.hold_s / 3600.0 as hold_hours,
-  coalesce(inf.fan_in, 0) as fan_in,
-  coalesce(outf.fan_out, 0) as fan_out,
-  mix.night_share,
-  mix.round_share,
+  coalesce(fan_in.fan_in, 0) as fan_in,
+  coalesce(fan_out.fan_out, 0) as fan_out,
+  (coalesce(inf.night_in, 0) + coalesce(outf.night_out, 0))
+    / nullif(coalesce(inf.n_in, 0) + coalesce(outf.n_out, 0), 0) as night_share,
+  (coalesce(inf.round_in, 0) + coalesce(outf.round_out, 0))
+    / nullif(coalesce(inf.n_in, 0) + coalesce(outf.n_out, 0), 0) as round_share,
   coalesce(outf.cash_fen, 0) / nullif(outf.out_fen, 0) as cash_out_share,
   (epoch(inf.first_large_at) - epoch(a.opened_at)) / 86400.0 as days_to_large_inflow,
   (epoch($as_of) - epoch(a.opened_at)) / 86400.0 as account_age_days,
@@ -172,33 +221,34 @@ select
   o.banks_per_owner,
   o.class23_per_owner,
   coalesce(burst.owner_cards_30d, 0) as owner_cards_30d,
-  coalesce(os.sims_per_owner, 0) as sims_per_owner,
+  coalesce(o.sims_per_owner, 0) as sims_per_owner,
   coalesce(sim_burst.owner_sims_30d, 0) as owner_sims_30d,
-  datediff('day', p.birth_date, $as_of::date) / 365.25 as owner_age,
-  nullif(list_position($occupations, p.occupation), 0) - 1 as occupation,
-  coalesce(logf.n_devices, 0) as n_devices,
-  coalesce(logf.n_ips, 0) as n_ips,
-  logf.device_other_owners,
-  logf.ip_other_owners,
-  od.owner_device_other_owners,
-  coalesce(inf.bad_in_cp, 0) as bad_in_cp,
-  coalesce(outf.bad_out_cp, 0) as bad_out_cp,
+  datediff('day', o.birth_date, $as_of::date) / 365.25 as owner_age,
+  nullif(list_position($occupations, o.occupation), 0) - 1 as occupation,
+  coalesce(logd.n_devices, 0) as n_devices,
+  coalesce(logi.n_ips, 0) as n_ips,
+  logd.device_other_owners,
+  logi.ip_other_owners,
+  o.owner_device_other_owners,
+  coalesce(bad_in.bad_in_cp, 0) as bad_in_cp,
+  coalesce(bad_out.bad_out_cp, 0) as bad_out_cp,
   coalesce(bad_dev.bad_device_peers, 0) as bad_device_peers,
-  o.owner_bad_accounts - (a.account in (select account from bad))::int as owner_bad_accounts,
-  coalesce(sb.staff_bad - (a.account in (select account from bad))::int, 0) as staff_bad_openings
-from acc a
+  o.owner_bad_accounts - a.is_bad::int as owner_bad_accounts,
+  coalesce(sb.staff_bad - a.is_bad::int, 0) as staff_bad_openings
+from accb a
 left join inf using (account)
 left join outf using (account)
-left join mix using (account)
+left join fan_in using (account)
+left join fan_out using (account)
 left join hold using (account)
+left join bad_in using (account)
+left join bad_out using (account)
 left join owners o using (owner_idno)
-left join persons p on p.idno = a.owner_idno
-left join logf using (account)
+left join logd using (account)
+left join logi using (account)
 left join bad_dev using (account)
 left join burst using (account)
-left join owner_sims os using (owner_idno)
 left join sim_burst using (account)
-left join owner_dev od using (owner_idno)
 left join staff_bad sb using (staff_id)
 order by a.account
 """

@@ -9,6 +9,7 @@ another owner): most are innocent, and the mules among them are what the model i
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +51,11 @@ PARAMS: dict[str, object] = {
     "verbosity": -1,
 }
 ROUNDS = 200
+# Rows are predicted independently, so the thread count cannot change a probability. It is given
+# explicitly because otherwise LightGBM keeps the OpenMP setting training left (PARAMS: one thread).
+PREDICT_THREADS = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 
 # fan_in + fan_out of the features, without computing the rest of them.
 DEGREE_SQL = """
@@ -74,8 +80,12 @@ def feature_names(features: pa.Table, graph: bool = True) -> list[str]:
 
 def matrix(features: pa.Table, names: list[str]) -> FloatArray:
     """The feature columns as a float matrix, NULL as NaN (LightGBM's missing value)."""
-    cols = [pc.cast(features.column(n), pa.float64()).to_numpy(zero_copy_only=False) for n in names]
-    return np.column_stack(cols).astype(np.float64) if cols else np.zeros((features.num_rows, 0))
+    # Column-major, so each column is one contiguous copy (stacking them row-major took seconds at
+    # city scale); LightGBM reads either layout as the same values, and this one without a copy.
+    x = np.empty((features.num_rows, len(names)), dtype=np.float64, order="F")
+    for j, n in enumerate(names):
+        x[:, j] = pc.cast(features.column(n), pa.float64()).to_numpy(zero_copy_only=False)
+    return x
 
 
 def training_labels(store: Store, train_until: datetime) -> dict[str, float]:
@@ -106,7 +116,10 @@ class MuleModel:
 
     def probabilities(self, features: pa.Table) -> FloatArray:
         """Per view, each account's probability of being a mule (rows: accounts)."""
-        cols = [np.asarray(v.booster.predict(matrix(features, v.names))) for v in self.views]
+        cols = [
+            np.asarray(v.booster.predict(matrix(features, v.names), num_threads=PREDICT_THREADS))
+            for v in self.views
+        ]
         return np.column_stack(cols).astype(np.float64)
 
 
@@ -184,35 +197,50 @@ def _explain(
         if not len(mine):
             continue
         x = matrix(feats.take(pa.array(rows[mine])), view.names)
-        contrib = np.asarray(view.booster.predict(x, pred_contrib=True), dtype=np.float64)
+        contrib = view.booster.predict(x, pred_contrib=True, num_threads=PREDICT_THREADS)
+        contrib = np.asarray(contrib, dtype=np.float64)
         for i, r in zip(mine, reasons(contrib, view.names), strict=True):
             why[i] = r
     return why
 
 
-def mule_scores(model: MuleModel, feats: pa.Table) -> pa.Table:
-    """Each account's score (the views' noisy-or) with the reasons behind the higher ones."""
+def _reason_lists(n: int, rows: IntArray, why: list[list[str]]) -> pa.ListArray:
+    """`n` lists of reasons, empty except at `rows`, which get `why` in order."""
+    # Built from offsets rather than from n Python lists: most accounts have no reasons.
+    lengths = np.zeros(n, dtype=np.int32)
+    lengths[rows] = [len(w) for w in why]
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    values = pa.array([r for w in why for r in w], pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def mule_scores(model: MuleModel, feats: pa.Table, reasons: bool = True) -> pa.Table:
+    """Each account's score (the views' noisy-or), with reasons for the higher ones if asked."""
+    # Reasons cost a contribution pass per explained account; a caller wanting only scores (the
+    # engine's weekly run) skips it, and gets the same scores with every reason list empty.
     probs = model.probabilities(feats)
     score = 1.0 - np.prod(1.0 - probs, axis=1)
-    why: list[list[str]] = [[] for _ in range(len(score))]
-    explain = np.flatnonzero(score >= REASON_FLOOR)
-    if len(explain):
-        for i, r in zip(explain, _explain(model, feats, probs, explain), strict=True):
-            why[i] = r
+    explain = np.flatnonzero(score >= REASON_FLOOR) if reasons else np.zeros(0, dtype=np.intp)
+    why = _explain(model, feats, probs, explain) if len(explain) else []
     return pa.table(
-        [feats.column("account"), pa.array(score), pa.array(why, pa.list_(pa.string()))],
+        [feats.column("account"), pa.array(score), _reason_lists(len(score), explain, why)],
         schema=SCORES_SCHEMA,
     )
 
 
 def score_accounts(
-    store: Store, as_of: datetime, train_until: datetime | None = None, graph: bool = True
+    store: Store,
+    as_of: datetime,
+    train_until: datetime | None = None,
+    graph: bool = True,
+    reasons: bool = True,
 ) -> pa.Table:
     """Score accounts opened by `as_of` (trained on labels known by `train_until`, default then)."""
     feats = account_features(store, as_of)
     if train_until is None or train_until == as_of:
-        return mule_scores(train(store, as_of, graph, feats=feats), feats)
-    return mule_scores(train(store, train_until, graph), feats)
+        return mule_scores(train(store, as_of, graph, feats=feats), feats, reasons)
+    return mule_scores(train(store, train_until, graph), feats, reasons)
 
 
 def degree_baseline(store: Store, as_of: datetime) -> pa.Table:

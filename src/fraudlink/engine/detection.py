@@ -83,7 +83,7 @@ def flag_accounts(store: Store, flags: Flags, policy: Policy, now: datetime) -> 
     ).fetchall()[0][0]
     if n_labels < MIN_LABELS:
         return
-    s = score_accounts(store, now)
+    s = score_accounts(store, now, reasons=False)  # the engine uses only the scores
     s = s.filter(pc.greater_equal(s.column("score"), policy.account_flag))
     scores = dict(zip(s.column("account").to_pylist(), s.column("score").to_pylist(), strict=True))
     flags.accounts.set_suspected(scores, "mule_scores")

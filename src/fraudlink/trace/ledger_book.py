@@ -126,17 +126,20 @@ class LedgerBook:
         known = seed_to != NO_ACCOUNT
         seed_to, seed_us = seed_to[known], seed_us[known]
         touched = [np.empty(0, np.int64)]
-        level = _least(seed_to, seed_us, np.ones(len(seed_to), np.int64), first, hop)
-        while len(level):
-            touched.append(level)
-            ids = np.sort(level[hop[level] < max_hops])
-            rows = self._rows_of(self._out, self._frm, ids, first[ids], until_us)
-            src, t, d = self._frm[rows], self._time[rows], self._dst[rows]
-            ok = (t >= first[src]) & (t <= until_us) & (d != NO_ACCOUNT)
-            level = _least(d[ok], t[ok], hop[src[ok]] + 1, first, hop)
-        reached = _distinct(np.concatenate(touched))
-        first[reached], hop[reached] = _NEVER, _NEVER  # leave the scratch clean for the next call
-        return reached
+        try:
+            level = _least(seed_to, seed_us, np.ones(len(seed_to), np.int64), first, hop)
+            while len(level):
+                touched.append(level)
+                ids = np.sort(level[hop[level] < max_hops])
+                rows = self._rows_of(self._out, self._frm, ids, first[ids], until_us)
+                src, t, d = self._frm[rows], self._time[rows], self._dst[rows]
+                ok = (t >= first[src]) & (t <= until_us) & (d != NO_ACCOUNT)
+                level = _least(d[ok], t[ok], hop[src[ok]] + 1, first, hop)
+            return _distinct(np.concatenate(touched))
+        finally:
+            # Leave the scratch clean for the next call, even when this one failed.
+            done = np.concatenate(touched)
+            first[done], hop[done] = _NEVER, _NEVER
 
     # -- internals ------------------------------------------------------------------------
 

@@ -32,17 +32,13 @@ from common import table, world_and_store
 
 from fraudlink.detect.sims import score_sims
 from fraudlink.detect.sims_book import SimScoreBook
+from fraudlink.engine.replay import arrival_expr
 from fraudlink.store import Store
 
 # Feeds `score_sims` reads, with the time each row becomes known (as the replay has it).
-KNOWN_AT = {
-    "sim_cards": "registered_at",
-    "victim_reports": "reported_at",
-    "case_confirmations": "confirmed_at",
-    "seized_evidence": "seized_at",
-    "member_flags": "flagged_at",
-    "calls": "time + to_seconds(duration_s)",
-}
+SCORED_FEEDS = ("sim_cards", "victim_reports", "case_confirmations", "seized_evidence",
+                "member_flags", "calls")  # fmt: skip
+KNOWN_AT = {f: arrival_expr(f) for f in SCORED_FEEDS}
 
 
 def append(store: Store, start: datetime, end: datetime) -> int:

@@ -15,17 +15,13 @@ from hypothesis import strategies as st
 from fraudlink.detect import sims_book
 from fraudlink.detect.sims import score_sims
 from fraudlink.detect.sims_book import SimScoreBook
+from fraudlink.engine.replay import arrival_expr
 from fraudlink.store import Store
 
 # When each row `score_sims` reads becomes known, as the replay has it (a call when it ends).
-KNOWN_AT = {
-    "sim_cards": "registered_at",
-    "victim_reports": "reported_at",
-    "case_confirmations": "confirmed_at",
-    "seized_evidence": "seized_at",
-    "member_flags": "flagged_at",
-    "calls": "time + to_seconds(duration_s)",
-}
+SCORED_FEEDS = ("sim_cards", "victim_reports", "case_confirmations", "seized_evidence",
+                "member_flags", "calls")  # fmt: skip
+KNOWN_AT = {f: arrival_expr(f) for f in SCORED_FEEDS}
 EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
 
 

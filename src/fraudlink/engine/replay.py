@@ -27,6 +27,18 @@ ROWS_PER_READ = 262_144
 REPORTED_WITH = ("report_payments", "report_indicators")
 
 
+def arrival_expr(feed: str) -> str | None:
+    """SQL over the feed's own columns giving a row's arrival; None for reference tables and
+    for the feeds that arrive with their report (`REPORTED_WITH`)."""
+    if feed in REPORTED_WITH:
+        return None
+    if feed == "calls":
+        # A call detail record exists once the call ends: its duration is not known before.
+        return "time + to_seconds(coalesce(duration_s, 0))"
+    column = FEED_TABLES[feed].time_column
+    return None if column is None else f'"{column}"'
+
+
 def arrival_sql(feed: str) -> str | None:
     """SQL giving the feed's rows with their arrival time `known_at`; None for reference tables."""
     if feed in REPORTED_WITH:
@@ -34,13 +46,8 @@ def arrival_sql(feed: str) -> str | None:
             f'select f.*, r.reported_at as {ARRIVAL} from "{feed}" f '
             "join victim_reports r using (report_id)"
         )
-    if feed == "calls":
-        # A call detail record exists once the call ends: its duration is not known before.
-        return f"select *, time + to_seconds(coalesce(duration_s, 0)) as {ARRIVAL} from calls"
-    column = FEED_TABLES[feed].time_column
-    if column is None:
-        return None
-    return f'select *, "{column}" as {ARRIVAL} from "{feed}"'
+    at = arrival_expr(feed)
+    return None if at is None else f'select *, {at} as {ARRIVAL} from "{feed}"'
 
 
 @dataclass(frozen=True)

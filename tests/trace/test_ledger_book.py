@@ -17,7 +17,7 @@ from fraudlink.trace import ledger_book
 from fraudlink.trace.engine import ledger_end, trace_all
 from fraudlink.trace.ledger_book import LedgerBook, epoch_us
 from fraudlink.trace.ranking import hold_times
-from fraudlink.trace.subledger import FRONTIER_SQL
+from fraudlink.trace.subledger import FRONTIER_SQL, subledger
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -144,3 +144,41 @@ def test_touching_finds_every_row_of_the_accounts(
     assert book.touching(ids, epoch_us(lo), epoch_us(hi), limit=len(want)) is not None
     if want:
         assert book.touching(ids, epoch_us(lo), epoch_us(hi), limit=len(want) - 1) is None
+
+
+@pytest.fixture(scope="module")
+def scratch_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """One empty store whose transactions each example replaces."""
+    return Store(tmp_path_factory.mktemp("subledger") / "s.duckdb")
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.integers(1, 4), st.integers(0, 30),
+       st.lists(st.integers(0, 59), min_size=1, max_size=3))  # fmt: skip
+def test_the_books_subledger_is_the_stores(
+    scratch_store: Store,
+    rows: list[Row],
+    cuts: list[int],
+    max_hops: int,
+    until_min: int,
+    seed_rows: list[int],
+) -> None:
+    ledger = as_table(rows)
+    book = book_of(ledger, cuts)
+    con = scratch_store.con
+    con.execute("delete from transactions")
+    with registered(con, ledger, "given_ledger") as name:
+        con.execute(f"insert into transactions by name select * from {name}")
+    until = at(until_min, 1)
+    seeds = scratch_store.arrow(
+        "select 'r' || txn_id as report_id, txn_id, time, from_account, to_account, amount_fen,"
+        " channel, terminal from transactions where txn_id in (select unnest(?::bigint[]))"
+        " and to_account is not null and time <= ? order by time, txn_id",
+        [sorted({r % len(rows) for r in seed_rows}), until],
+    )
+    if seeds.num_rows == 0:
+        return
+    want = subledger(scratch_store, seeds, until, max_hops)
+    got = subledger(scratch_store, seeds, until, max_hops, book)
+    assert got.schema == want.schema
+    assert got.to_pylist() == want.to_pylist()

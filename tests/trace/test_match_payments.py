@@ -9,7 +9,17 @@ import duckdb
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
+from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.match_payments import MATCHED, match_payments
+
+
+def book_of_store(store: Store) -> LedgerBook:
+    """The store's transactions in a ledger book, added in a few pieces."""
+    book = LedgerBook()
+    ledger = store.arrow("select * from transactions order by txn_id")
+    for start in range(0, ledger.num_rows, 5_000):
+        book.add(ledger.slice(start, 5_000))
+    return book
 
 
 def test_every_reported_payment_is_the_victims_own(store: Store, tiny_world: Path) -> None:
@@ -48,6 +58,7 @@ def test_mistyped_account_and_rounded_amount(trace_db: Path, tmp_path: Path) -> 
             [wrong, rounded, row["report_id"], row["seq"]],
         )
         m = match_payments(store, [row["report_id"]])
+        assert m.equals(match_payments(store, [row["report_id"]], book=book_of_store(store)))
     hit = m.filter(pc.equal(m.column("seq"), row["seq"])).to_pylist()
     assert hit == [
         {"report_id": row["report_id"], "seq": row["seq"], "txn_id": row["txn_id"],
@@ -59,3 +70,11 @@ def test_only_the_reports_asked_for(store: Store) -> None:
     rid = store.arrow("select min(report_id) as r from report_payments").column("r")[0].as_py()
     m = match_payments(store, [rid])
     assert set(m.column("report_id").to_pylist()) == {rid}
+
+
+def test_matching_on_the_book_is_matching_on_the_store(store: Store) -> None:
+    book = book_of_store(store)
+    assert match_payments(store, book=book).equals(match_payments(store))
+    reports = store.arrow("select distinct report_id from report_payments order by 1")
+    for rid in reports.column("report_id").to_pylist()[::7]:
+        assert match_payments(store, [rid], book=book).equals(match_payments(store, [rid]))

@@ -91,7 +91,7 @@ def trace_all(
         raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
     as_of = as_of or ledger_end(store)
     reports = reported_by(store, as_of, report_ids)
-    matched = match_payments(store, reports) if reports else _no_match()
+    matched = match_payments(store, reports, book=book) if reports else _no_match()
     return trace_matched(store, matched, as_of, method, max_hops, book)
 
 

@@ -9,8 +9,10 @@ the whole. The sorted part is ordered by account and then by second, so the rows
 within a time window (the taint window of a trace) are found without reading its older ones.
 The rows themselves stay as the Arrow tables that were inserted.
 
-The book only narrows what SQL reads: callers select the rows touching the accounts they care
-about, and run their usual SQL over that small table, so the answers are those of the store.
+The book narrows what SQL reads: callers take the rows they care about (the tainted sub-ledger,
+a payment's window on an account, every row of an account) and run their usual SQL over that
+small table. Where the book computes rows itself (`tainted`), it computes what the SQL it
+replaces would select, and the tests compare the two on random ledgers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 IntArray = npt.NDArray[np.int64]
+Bound = IntArray | int  # epoch µs: one for all accounts, or one per account
 COLUMNS = ("txn_id", "time", "from_account", "to_account", "amount_fen", "channel", "terminal")
 NO_ACCOUNT = -1  # a payment out of the banking system (cash out) has no payee account
 _TAIL_SHARE = 32  # merge the tail once it holds more than 1/32 of the sorted part
@@ -109,6 +112,22 @@ class LedgerBook:
         rows = rows[(t >= since_us) & (t <= until_us)]
         return None if limit is not None and len(rows) > limit else self._take(rows)
 
+    def around(
+        self,
+        payees: IntArray,
+        payee_lo: IntArray,
+        payee_hi: IntArray,
+        payers: IntArray,
+        payer_lo: IntArray,
+        payer_hi: IntArray,
+    ) -> pa.Table:
+        """The transactions into each of `payees` and out of each of `payers` within that
+        account's window [lo, hi] (epoch µs); a few more besides (to the second, and the unsorted
+        tail whole), so callers keep their own exact conditions."""
+        into = self._rows_of(self._in, self._dst, *_windows(payees, payee_lo, payee_hi))
+        out_of = self._rows_of(self._out, self._frm, *_windows(payers, payer_lo, payer_hi))
+        return self._take(_distinct(np.concatenate([into, out_of])))
+
     def ids(self, accounts: list[str | None]) -> IntArray:
         """The book's id of each account, in order (NO_ACCOUNT for one it has not seen)."""
         codes = self._codes
@@ -116,7 +135,34 @@ class LedgerBook:
         return np.array(got, np.int64)
 
     def reach(self, seed_to: IntArray, seed_us: IntArray, until_us: int, max_hops: int) -> IntArray:
-        """Ids of every account the seed payments' money could reach by `until`, to `max_hops`.
+        """Ids of every account the seed payments' money could reach by `until`, to `max_hops`."""
+        return self._taint(seed_to, seed_us, until_us, max_hops)[0]
+
+    def tainted(
+        self, seed_to: IntArray, seed_us: IntArray, since_us: int, until_us: int, max_hops: int
+    ) -> pa.Table:
+        """The sub-ledger beyond its seeds: every payment out of an account the seed payments'
+        money reaches, from its taint time to `until`, and every payment into one from its taint
+        time to its last payment out (the `outs` and `ins` of `trace.subledger.SUBLEDGER_SQL`)."""
+        ids, first = self._taint(seed_to, seed_us, until_us, max_hops)
+        lo = np.maximum(first, since_us)
+        rows = self._rows_of(self._out, self._frm, ids, lo, until_us)
+        at, t = np.searchsorted(ids, self._frm[rows]), self._time[rows]
+        ok = (t >= lo[at]) & (t <= until_us)
+        outs, at, t = rows[ok], at[ok], t[ok]
+        last = np.full(len(ids), np.iinfo(np.int64).min, np.int64)
+        np.maximum.at(last, at, t)
+        paid_out = last > np.iinfo(np.int64).min
+        ids, lo, last = ids[paid_out], lo[paid_out], last[paid_out]
+        rows = self._rows_of(self._in, self._dst, ids, lo, last)
+        at, t = np.searchsorted(ids, self._dst[rows]), self._time[rows]
+        ins = rows[(t >= lo[at]) & (t <= last[at])]
+        return self._take(_distinct(np.concatenate([outs, ins])))
+
+    def _taint(
+        self, seed_to: IntArray, seed_us: IntArray, until_us: int, max_hops: int
+    ) -> tuple[IntArray, IntArray]:
+        """Reached account ids (sorted) and the earliest time each was tainted.
 
         The same fixpoint as `trace.subledger.FRONTIER_SQL`: an account keeps its earliest taint
         time and fewest hops (each the least over every way in), and passes the taint on through
@@ -135,7 +181,8 @@ class LedgerBook:
                 src, t, d = self._frm[rows], self._time[rows], self._dst[rows]
                 ok = (t >= first[src]) & (t <= until_us) & (d != NO_ACCOUNT)
                 level = _least(d[ok], t[ok], hop[src[ok]] + 1, first, hop)
-            return _distinct(np.concatenate(touched))
+            reached = _distinct(np.concatenate(touched))
+            return reached, first[reached]  # a fancy index copies before the reset
         finally:
             # Leave the scratch clean for the next call, even when this one failed.
             done = np.concatenate(touched)
@@ -184,10 +231,10 @@ class LedgerBook:
         side.merged = self._n
 
     def _rows_of(
-        self, side: _Side, key: IntArray, ids: IntArray, lo_us: IntArray | int, hi_us: int
+        self, side: _Side, key: IntArray, ids: IntArray, lo_us: Bound, hi_us: Bound
     ) -> IntArray:
         """Row numbers whose account on this side is one of `ids` (sorted), timed within
-        [lo, hi] to the second (callers filter to the microsecond); lo may differ per id."""
+        [lo, hi] to the second (callers filter to the microsecond); lo and hi may differ per id."""
         if len(ids) == 0:
             return np.empty(0, np.int64)
         lo = np.searchsorted(side.keys, _sort_key(ids, lo_us), side="left")
@@ -216,6 +263,18 @@ def _distinct(a: IntArray) -> IntArray:
     """The distinct values, sorted (`np.unique` hashes, and is many times slower at this size)."""
     a = np.sort(a)
     return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+
+
+def _windows(ids: IntArray, lo: IntArray, hi: IntArray) -> tuple[IntArray, ...]:
+    """Ids sorted and distinct, each with the span of its windows (unknown accounts dropped)."""
+    known = ids != NO_ACCOUNT
+    ids, lo, hi = ids[known], lo[known], hi[known]
+    if not len(ids):
+        return ids, lo, hi
+    order = np.argsort(ids, kind="stable")
+    ids, lo, hi = ids[order], lo[order], hi[order]
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    return ids[starts], np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts)
 
 
 def _sort_key(ids: IntArray, us: IntArray | int) -> IntArray:

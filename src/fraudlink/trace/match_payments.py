@@ -12,6 +12,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from fraudlink.store import Store
+from fraudlink.store.compute import registered
+from fraudlink.trace.ledger_book import LedgerBook
 
 MATCHED = pa.schema([
     ("report_id", pa.string()),
@@ -25,7 +27,7 @@ MATCHED = pa.schema([
 _TOLERANCE = """case when p.amount_fen % 100000 = 0 then 50000
                      when p.amount_fen % 10000 = 0 then 5000 else 0 end"""
 
-_SQL = """
+_PAID = """
 with p as (
   select p.report_id, p.seq, p.paid_at, p.from_account, p.to_account, p.amount_fen
   from report_payments p {report_filter}
@@ -34,11 +36,14 @@ mine as (  -- the victim's own accounts: the one remembered, and every account i
   select p.report_id, p.seq, a.account from p
   join victim_reports r using (report_id) join bank_accounts a on a.owner_idno = r.victim_idno
   union select report_id, seq, from_account from p where from_account is not null
-),
+)
+"""
+
+_MATCH = """
 same_to as (
   select p.report_id, p.seq, x.txn_id, x.from_account, x.time, x.amount_fen, p.paid_at,
          p.amount_fen as said_fen, 0 as near
-  from p join transactions x on x.to_account = p.to_account
+  from p join {ledger} x on x.to_account = p.to_account
   where x.time between p.paid_at - ?::interval and p.paid_at + ?::interval
     and (abs(x.amount_fen - p.amount_fen) <= {tol}
          or (p.amount_fen = 10000 and x.amount_fen < 10000))
@@ -48,7 +53,7 @@ near_to as (  -- one digit off, paid from the victim's own account
   select p.report_id, p.seq, x.txn_id, x.from_account, x.time, x.amount_fen, p.paid_at,
          p.amount_fen as said_fen, 1 as near
   from missing p join mine m using (report_id, seq)
-  join transactions x on x.from_account = m.account
+  join {ledger} x on x.from_account = m.account
   where x.time between p.paid_at - ?::interval and p.paid_at + ?::interval
     and x.to_account is not null and length(x.to_account) = length(p.to_account)
     and hamming(x.to_account, p.to_account) = 1
@@ -78,13 +83,46 @@ qualify row_number() over (partition by txn_id order by score) = 1
 order by report_id, seq
 """
 
+_SQL = _PAID + "," + _MATCH
+_GIVEN = "with p as (select * from {p}), mine as (select * from {mine}),"
+
+# Where candidates can be: each payment's window on the account it names, and on the victim's own.
+_WINDOWS_SQL = """
+select to_account as account, epoch_us(paid_at - ?::interval) as lo,
+       epoch_us(paid_at + ?::interval) as hi, true as payee
+from {p} where to_account is not null and paid_at is not null
+union all
+select m.account, epoch_us(p.paid_at - ?::interval), epoch_us(p.paid_at + ?::interval), false
+from {p} p join {mine} m using (report_id, seq) where p.paid_at is not null
+"""
+
 
 def match_payments(
-    store: Store, report_ids: list[str] | None = None, window: str = "2 hours"
+    store: Store,
+    report_ids: list[str] | None = None,
+    window: str = "2 hours",
+    book: LedgerBook | None = None,
 ) -> pa.Table:
-    """(report_id, seq, txn_id, matched_by) for every reported payment found in the ledger."""
+    """(report_id, seq, txn_id, matched_by) for every reported payment found in the ledger.
+
+    Given the `LedgerBook` of the store's transactions, the same SQL reads only the rows within
+    the payments' windows on their accounts (found in memory) instead of scanning the ledger."""
     report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
-    sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE)
-    params: list[object] = [report_ids] if report_ids else []
-    params += [window] * 4
-    return store.arrow(sql, params).cast(MATCHED)
+    chosen: list[object] = [report_ids] if report_ids else []
+    windows = [window] * 4
+    if book is None:
+        sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE, ledger="transactions")
+        return store.arrow(sql, chosen + windows).cast(MATCHED)
+    paid = _PAID.format(report_filter=report_filter)
+    payments = store.arrow(paid + "select * from p", chosen)
+    own = store.arrow(paid + "select * from mine", chosen)  # one look at the victims' accounts
+    with registered(store.con, payments, "match_p") as p, \
+            registered(store.con, own, "match_mine") as mine:  # fmt: skip
+        w = store.arrow(_WINDOWS_SQL.format(p=p, mine=mine), windows)
+        payee = w.column("payee").to_numpy(zero_copy_only=False)
+        ids = book.ids(w.column("account").to_pylist())
+        lo, hi = w.column("lo").to_numpy(), w.column("hi").to_numpy()
+        near = book.around(ids[payee], lo[payee], hi[payee], ids[~payee], lo[~payee], hi[~payee])
+        with registered(store.con, near, "match_ledger") as ledger:
+            sql = _GIVEN.format(p=p, mine=mine) + _MATCH.format(tol=_TOLERANCE, ledger=ledger)
+            return store.arrow(sql, windows).cast(MATCHED)

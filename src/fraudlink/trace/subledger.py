@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
-from fraudlink.trace.ledger_book import SCAN_ABOVE, TIME, LedgerBook, epoch_us
+from fraudlink.trace.ledger_book import TIME, LedgerBook, epoch_us
 
 FRONTIER_SQL = """
 with recursive f(account, first_at, hop) using key (account) as (
@@ -56,6 +56,15 @@ rows as (
 select r.*, s.report_id from rows r left join {seeds} s using (txn_id) order by r.time, r.txn_id
 """
 
+# The book's tainted rows (`LedgerBook.tainted`) with the seeds, in SUBLEDGER_SQL's shape.
+SEEDED_SQL = """
+with rows as (
+  select txn_id, time, from_account, to_account, amount_fen, channel, terminal from {seeds}
+  union select txn_id, time, from_account, to_account, amount_fen, channel, terminal from {tainted}
+)
+select r.*, s.report_id from rows r left join {seeds} s using (txn_id) order by r.time, r.txn_id
+"""
+
 
 def seed_transactions(store: Store, matched: pa.Table, as_of: datetime) -> pa.Table:
     """The ledger rows of matched payments (report_id + transaction columns), up to as_of."""
@@ -74,22 +83,21 @@ def subledger(
 ) -> pa.Table:
     """The tainted sub-ledger for these seeds, sorted by time; report_id set on seed rows.
 
-    Given the `LedgerBook` of the store's transactions, the same SQL reads only the rows touching
-    the accounts the money can reach (found in memory) instead of the whole ledger."""
+    Given the `LedgerBook` of the store's transactions, the frontier and the rows it taints are
+    found in memory, and SQL only joins the seeds onto them, instead of scanning the ledger."""
     if book is None or seeds.num_rows == 0:
         return _subledger_sql(store.con, seeds, "transactions", as_of, max_hops)
-    since = pc.min(seeds.column("time"))
-    reach = book.reach(
+    since = pc.min(seeds.column("time")).as_py()
+    tainted = book.tainted(
         book.ids(seeds.column("to_account").to_pylist()),
         pc.cast(seeds.column("time"), TIME).cast(pa.int64()).to_numpy(),
+        epoch_us(since),
         epoch_us(as_of),
         max_hops,
     )
-    near = book.touching(reach, epoch_us(since.as_py()), epoch_us(as_of), SCAN_ABOVE)
-    if near is None:
-        return _subledger_sql(store.con, seeds, "transactions", as_of, max_hops)
-    with registered(store.con, near, "trace_near") as ledger:
-        return _subledger_sql(store.con, seeds, ledger, as_of, max_hops)
+    with registered(store.con, seeds, "trace_seeds") as s, \
+            registered(store.con, tainted, "trace_tainted") as t:  # fmt: skip
+        return store.con.sql(SEEDED_SQL.format(seeds=s, tainted=t)).to_arrow_table()
 
 
 def _subledger_sql(

@@ -129,21 +129,26 @@ def test_reach_is_the_sql_frontier(
 
 
 @settings(max_examples=80, deadline=None)
-@given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.sets(st.sampled_from(ACCOUNTS)),
-       st.integers(0, 30), st.integers(0, 30))  # fmt: skip
-def test_touching_finds_every_row_of_the_accounts(
-    rows: list[Row], cuts: list[int], wanted: set[str], a: int, b: int
+@given(ledgers, st.lists(st.integers(0, 60), max_size=6),
+       st.lists(st.tuples(st.sampled_from(ACCOUNTS), st.booleans(), st.integers(0, 30),
+                          st.integers(0, 30)), max_size=4))  # fmt: skip
+def test_around_finds_every_row_in_the_windows(
+    rows: list[Row], cuts: list[int], windows: list[tuple[str, bool, int, int]]
 ) -> None:
     book = book_of(as_table(rows), cuts)
-    lo, hi = sorted((at(a, 1), at(b, 1)))
-    ids = book.ids(sorted(wanted))
-    got = book.touching(ids, epoch_us(lo), epoch_us(hi))
-    want = [i for i, (f, t, m, u) in enumerate(rows)
-            if (f in wanted or t in wanted) and lo <= at(m, u) <= hi]  # fmt: skip
-    assert got is not None and got.column("txn_id").to_pylist() == want
-    assert book.touching(ids, epoch_us(lo), epoch_us(hi), limit=len(want)) is not None
-    if want:
-        assert book.touching(ids, epoch_us(lo), epoch_us(hi), limit=len(want) - 1) is None
+    payee = np.array([p for _, p, _, _ in windows], bool)
+    ids = book.ids([a for a, _, _, _ in windows])
+    spans = [sorted((at(a, 1), at(b, 1))) for _, _, a, b in windows]
+    lo = np.array([epoch_us(x) for x, _ in spans], np.int64)
+    hi = np.array([epoch_us(y) for _, y in spans], np.int64)
+    got = book.around(ids[payee], lo[payee], hi[payee], ids[~payee], lo[~payee], hi[~payee])
+    txn = got.column("txn_id").to_pylist()
+    assert txn == sorted(set(txn))
+    want = {i for i, (f, t, m, u) in enumerate(rows) for (a, into, _, _), (x, y) in
+            zip(windows, spans, strict=True) if (t if into else f) == a and x <= at(m, u) <= y}
+    assert want <= set(txn)
+    touched = {a for a, _, _, _ in windows}
+    assert all(rows[i][0] in touched or rows[i][1] in touched for i in txn)
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +187,27 @@ def test_the_books_subledger_is_the_stores(
     got = subledger(scratch_store, seeds, until, max_hops, book)
     assert got.schema == want.schema
     assert got.to_pylist() == want.to_pylist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.sets(st.sampled_from(ACCOUNTS)),
+       st.integers(0, 30), st.integers(0, 2))  # fmt: skip
+def test_the_books_hold_times_are_the_stores(
+    scratch_store: Store,
+    rows: list[Row],
+    cuts: list[int],
+    wanted: set[str],
+    until_min: int,
+    until_us: int,
+) -> None:
+    ledger = as_table(rows)
+    book = book_of(ledger, cuts)
+    con = scratch_store.con
+    con.execute("delete from transactions")
+    with registered(con, ledger, "given_ledger") as name:
+        con.execute(f"insert into transactions by name select * from {name}")
+    until = at(until_min, until_us)  # now and then exactly a payment's time
+    accounts = [*sorted(wanted), "62999999999999999"]  # and one the book has never seen
+    assert hold_times(scratch_store, accounts, until, book) == hold_times(
+        scratch_store, accounts, until
+    )

@@ -17,6 +17,7 @@ replaces would select, and the tests compare the two on random ledgers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise, repeat
@@ -34,8 +35,7 @@ _TAIL_SHARE = 32  # merge the tail once it holds more than 1/32 of the sorted pa
 _MIN_TAIL = 65_536
 _CHUNKS_PER_SEGMENT = 64  # inserted tables are combined 64 at a time, so a take stays cheap
 _NEVER = np.iinfo(np.int64).max
-SCAN_ABOVE = 200_000
-"""Rows past which handing them to SQL costs more than the store's own scan (a merchant's year)."""
+_EARLIEST_US = -(2**62)
 _LOW32 = (1 << 32) - 1
 TIME = pa.timestamp("us", "UTC")
 
@@ -98,20 +98,6 @@ class LedgerBook:
         self._maybe_merge(self._out, self._frm)
         self._maybe_merge(self._in, self._dst)
 
-    def touching(
-        self, ids: IntArray, since_us: int, until_us: int, limit: int | None = None
-    ) -> pa.Table | None:
-        """Every transaction paying into or out of the accounts `ids`, timed in [since, until];
-        None when there are more than `limit` (the caller's own scan is then cheaper)."""
-        ids = _distinct(ids[ids != NO_ACCOUNT])  # a cash-out's missing payee is nobody's row
-        rows = _distinct(np.concatenate([
-            self._rows_of(self._out, self._frm, ids, since_us, until_us),
-            self._rows_of(self._in, self._dst, ids, since_us, until_us),
-        ]))  # fmt: skip
-        t = self._time[rows]
-        rows = rows[(t >= since_us) & (t <= until_us)]
-        return None if limit is not None and len(rows) > limit else self._take(rows)
-
     def around(
         self,
         payees: IntArray,
@@ -128,7 +114,7 @@ class LedgerBook:
         out_of = self._rows_of(self._out, self._frm, *_windows(payers, payer_lo, payer_hi))
         return self._take(_distinct(np.concatenate([into, out_of])))
 
-    def ids(self, accounts: list[str | None]) -> IntArray:
+    def ids(self, accounts: Sequence[str | None]) -> IntArray:
         """The book's id of each account, in order (NO_ACCOUNT for one it has not seen)."""
         codes = self._codes
         got = [codes.get(a, NO_ACCOUNT) if a is not None else NO_ACCOUNT for a in accounts]
@@ -158,6 +144,38 @@ class LedgerBook:
         at, t = np.searchsorted(ids, self._dst[rows]), self._time[rows]
         ins = rows[(t >= lo[at]) & (t <= last[at])]
         return self._take(_distinct(np.concatenate([outs, ins])))
+
+    def holds(self, ids: IntArray, until_us: int) -> tuple[IntArray, IntArray, IntArray]:
+        """Every payment into one of the accounts `ids` up to `until`, with the first payment out
+        of the same account at or after it (the as-of join of `trace.ranking`): the position of
+        the account in `ids`, the time in and the time out, in epoch µs. Inflows never followed
+        by a payment out are left out."""
+        ids = np.asarray(ids, np.int64)
+        known = np.flatnonzero(ids != NO_ACCOUNT)
+        order = known[np.argsort(ids[known], kind="stable")]
+        wanted = ids[order]
+        start = np.flatnonzero(np.r_[True, wanted[1:] != wanted[:-1]]) if len(wanted) else known
+        distinct, first_pos = wanted[start], order[start]  # each account once, at its first place
+        sides = []
+        for side, key in ((self._in, self._dst), (self._out, self._frm)):
+            rows = self._rows_of(side, key, distinct, _EARLIEST_US, until_us)
+            t = self._time[rows]
+            rows, t = rows[t <= until_us], t[t <= until_us]
+            sides.append((np.searchsorted(distinct, key[rows]), t))
+        (k_in, t_in), (k_out, t_out) = sides
+        if not len(k_in) or not len(k_out):
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+        # One sorted key per (account, time): accounts in separate spans of one time line.
+        base = min(int(t_in.min()), int(t_out.min()))
+        span = max(int(t_in.max()), int(t_out.max())) - base + 1
+        if span * (len(distinct) + 1) >= 2**62:
+            raise OverflowError("the ledger spans too long a time for one key per account")
+        key_out = np.sort(k_out * span + (t_out - base))
+        j = np.searchsorted(key_out, k_in * span + (t_in - base), side="left")
+        has = j < len(key_out)
+        has[has] = key_out[j[has]] // span == k_in[has]
+        t_next = key_out[j[has]] % span + base
+        return first_pos[k_in[has]], t_in[has], t_next
 
     def _taint(
         self, seed_to: IntArray, seed_us: IntArray, until_us: int, max_hops: int

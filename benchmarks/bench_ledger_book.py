@@ -11,7 +11,8 @@ for the hold times of the accounts holding their money. The book (ours) is fed t
 `--until` in inserts of `--chunk` rows, as the engine's working store is; then, for `--ticks`
 random sets of `--reports` reports made in the last three days before `--until`, the trace
 (payment matching, sub-ledger, lots) and the hold times are computed with the book and by the
-plain SQL on the store (the peer), in the same process, and must be equal. Prints medians per tick and one JSON line.
+plain SQL on the store (the peer), in the same process, and must be equal. Prints medians per
+tick and one JSON line.
 """
 
 from __future__ import annotations

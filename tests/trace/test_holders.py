@@ -27,3 +27,35 @@ def test_remembered_holders_follow_new_registrations(store: Store, tmp_path: Pat
             seen.append(len(got))
     assert seen == [1, 3, 5]
     assert got == account_holders(store, asked)
+
+
+def test_accounts_in_a_name_follow_new_registrations(store: Store, tmp_path: Path) -> None:
+    accounts = store.arrow("select * from bank_accounts order by opened_at, account")
+    n = accounts.num_rows
+    many = store.arrow(
+        "select owner_idno from bank_accounts group by 1 having count(*) >= 3 order by 1 limit 4"
+    ).column("owner_idno")
+    asked = [*many.to_pylist(), "110101199001010000"]  # and a person with no account
+
+    def truth(s: Store) -> dict[str, set[str]]:
+        rows = s.con.execute(
+            "select owner_idno, account from bank_accounts "
+            "where owner_idno in (select unnest(?::varchar[]))",
+            [asked],
+        ).fetchall()
+        return {i: {a for o, a in rows if o == i} for i in asked}
+
+    with Store(tmp_path / "grow.duckdb") as grow:
+        book = HolderBook()
+        sizes = []
+        for lo, hi in ((0, n // 3), (n // 3, n // 3 + 1), (n // 3 + 1, n)):
+            grow.con.register("src", accounts.slice(lo, hi - lo))
+            grow.con.execute("insert into bank_accounts select * from src")
+            # Asked in two overlapping halves: a person searched at one count, another at the next.
+            half = book.accounts_of(grow, asked[::2])
+            got = book.accounts_of(grow, asked)
+            assert got == truth(grow)
+            assert half == {i: got[i] for i in asked[::2]}
+            sizes.append(sum(map(len, got.values())))
+    assert sizes[-1] > sizes[0]
+    assert got == truth(store)

@@ -6,9 +6,11 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
+from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.match_payments import MATCHED, match_payments
 
@@ -39,7 +41,12 @@ def test_every_reported_payment_is_the_victims_own(store: Store, tiny_world: Pat
     assert wrong == (0,)
 
 
-def test_mistyped_account_and_rounded_amount(trace_db: Path, tmp_path: Path) -> None:
+# The victim's own accounts are the one they paid from and every account in their name; with
+# either one unknown, the other still finds the payment.
+@pytest.mark.parametrize("unknown", [None, "paid_from", "victim"])
+def test_mistyped_account_and_rounded_amount(
+    trace_db: Path, tmp_path: Path, unknown: str | None
+) -> None:
     copy = tmp_path / "copy.duckdb"
     shutil.copy(trace_db, copy)
     with Store(copy) as store:
@@ -57,8 +64,17 @@ def test_mistyped_account_and_rounded_amount(trace_db: Path, tmp_path: Path) -> 
             "paid_at = paid_at + interval 50 minute where report_id = ? and seq = ?",
             [wrong, rounded, row["report_id"], row["seq"]],
         )
+        if unknown == "paid_from":
+            store.con.execute("update report_payments set from_account = null "
+                              "where report_id = ?", [row["report_id"]])  # fmt: skip
+        if unknown == "victim":
+            # someone with no account in their name
+            store.con.execute("update victim_reports set victim_idno = '110101199001010000' "
+                              "where report_id = ?", [row["report_id"]])  # fmt: skip
         m = match_payments(store, [row["report_id"]])
-        assert m.equals(match_payments(store, [row["report_id"]], book=book_of_store(store)))
+        book = book_of_store(store)
+        assert m.equals(match_payments(store, [row["report_id"]], book=book))
+        assert m.equals(match_payments(store, [row["report_id"]], book=book, holders=HolderBook()))
     hit = m.filter(pc.equal(m.column("seq"), row["seq"])).to_pylist()
     assert hit == [
         {"report_id": row["report_id"], "seq": row["seq"], "txn_id": row["txn_id"],
@@ -73,8 +89,11 @@ def test_only_the_reports_asked_for(store: Store) -> None:
 
 
 def test_matching_on_the_book_is_matching_on_the_store(store: Store) -> None:
-    book = book_of_store(store)
+    book, holders = book_of_store(store), HolderBook()
     assert match_payments(store, book=book).equals(match_payments(store))
+    assert match_payments(store, book=book, holders=holders).equals(match_payments(store))
     reports = store.arrow("select distinct report_id from report_payments order by 1")
     for rid in reports.column("report_id").to_pylist()[::7]:
-        assert match_payments(store, [rid], book=book).equals(match_payments(store, [rid]))
+        want = match_payments(store, [rid])
+        assert match_payments(store, [rid], book=book).equals(want)
+        assert match_payments(store, [rid], book=book, holders=holders).equals(want)

@@ -92,7 +92,7 @@ def traced_orders(
     out = FundControl(where={r: set() for r in report_ids})
     if not report_ids:
         return out
-    result = trace_all(store, now, report_ids=report_ids, book=book)
+    result = trace_all(store, now, report_ids=report_ids, book=book, holders=holders)
     pos = result.positions
     for r, a, f in zip(pos.column("report_id").to_pylist(), pos.column("account").to_pylist(),
                        pos.column("amount_fen").to_pylist(), strict=True):  # fmt: skip

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
+from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.match_payments import MATCHED, match_payments
 from fraudlink.trace.replay import replay
@@ -84,14 +85,16 @@ def trace_all(
     max_hops: int = 6,
     report_ids: list[str] | None = None,
     book: LedgerBook | None = None,
+    holders: HolderBook | None = None,
 ) -> TraceResult:
     """Trace every victim reported by `as_of` (or the given reports) in one pass; `book`, the
-    store's transactions by account, spares the sub-ledger a scan of the whole ledger."""
+    store's transactions by account, spares matching and the sub-ledger scans of the whole
+    ledger, and `holders` spares matching a look through every account for the victims' own."""
     if method not in METHODS:
         raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
     as_of = as_of or ledger_end(store)
     reports = reported_by(store, as_of, report_ids)
-    matched = match_payments(store, reports, book=book) if reports else _no_match()
+    matched = match_payments(store, reports, book=book, holders=holders) if reports else _no_match()
     return trace_matched(store, matched, as_of, method, max_hops, book)
 
 

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
+from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 
 MATCHED = pa.schema([
@@ -102,11 +103,13 @@ def match_payments(
     report_ids: list[str] | None = None,
     window: str = "2 hours",
     book: LedgerBook | None = None,
+    holders: HolderBook | None = None,
 ) -> pa.Table:
     """(report_id, seq, txn_id, matched_by) for every reported payment found in the ledger.
 
     Given the `LedgerBook` of the store's transactions, the same SQL reads only the rows within
-    the payments' windows on their accounts (found in memory) instead of scanning the ledger."""
+    the payments' windows on their accounts (found in memory) instead of scanning the ledger;
+    given a `HolderBook` too, the victims' own accounts come from it instead of a scan."""
     report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
     chosen: list[object] = [report_ids] if report_ids else []
     windows = [window] * 4
@@ -115,7 +118,10 @@ def match_payments(
         return store.arrow(sql, chosen + windows).cast(MATCHED)
     paid = _PAID.format(report_filter=report_filter)
     payments = store.arrow(paid + "select * from p", chosen)
-    own = store.arrow(paid + "select * from mine", chosen)  # one look at the victims' accounts
+    if holders is None:
+        own = store.arrow(paid + "select * from mine", chosen)
+    else:
+        own = _own_accounts(store, payments, holders)
     with registered(store.con, payments, "match_p") as p, \
             registered(store.con, own, "match_mine") as mine:  # fmt: skip
         w = store.arrow(_WINDOWS_SQL.format(p=p, mine=mine), windows)
@@ -126,3 +132,30 @@ def match_payments(
         with registered(store.con, near, "match_ledger") as ledger:
             sql = _GIVEN.format(p=p, mine=mine) + _MATCH.format(tol=_TOLERANCE, ledger=ledger)
             return store.arrow(sql, windows).cast(MATCHED)
+
+
+def _own_accounts(store: Store, payments: pa.Table, holders: HolderBook) -> pa.Table:
+    """`mine` of `_PAID` for these payments: the account each was paid from, and every account
+    in the victim's name, from the holder book."""
+    reports = sorted(set(payments.column("report_id").to_pylist()))
+    victims = store.con.execute(
+        "select report_id, victim_idno from victim_reports "
+        "where report_id in (select unnest(?::varchar[])) and victim_idno is not null",
+        [reports],
+    ).fetchall()
+    owned = holders.accounts_of(store, sorted({v for _, v in victims}))
+    accounts_of: dict[str, set[str]] = {}
+    for report, victim in victims:
+        accounts_of.setdefault(report, set()).update(owned[victim])
+    rows = set()
+    cols = (payments.column(c).to_pylist() for c in ("report_id", "seq", "from_account"))
+    for report, seq, paid_from in zip(*cols, strict=True):
+        rows |= {(report, seq, a) for a in accounts_of.get(report, ())}
+        if paid_from is not None:
+            rows.add((report, seq, paid_from))
+    got = sorted(rows)
+    return pa.table(
+        {"report_id": pa.array([r for r, _, _ in got], pa.string()),
+         "seq": pa.array([q for _, q, _ in got], payments.schema.field("seq").type),
+         "account": pa.array([a for _, _, a in got], pa.string())}
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Who holds an account and which institution issued it: the addressee of an order on it."""
+"""Who holds an account and which institution issued it (the addressee of an order on it), and
+which accounts a person holds."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def account_holders(store: Store, accounts: list[str], from_row: int = 0) -> dic
 
 
 class HolderBook:
-    """Holders looked up once and remembered, for a store whose registrations are only added to.
+    """Holders (and the accounts in a person's name) looked up once and remembered, for a store
+    whose registrations are only added to.
 
     A registration never changes, so an answer holds for good; an account not registered yet is
     looked for again only among the registrations added since (DuckDB skips older row groups by

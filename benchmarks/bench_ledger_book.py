@@ -7,9 +7,9 @@ Options: [--world DIR] [--store DB] [--until DATE] [--reports N] [--ticks N] [--
      (without --store a demo world is simulated and ingested into a temporary store)
 
 At each fund-control tick the engine traces its open reports on the ledger known so far and asks
-for the hold times of the accounts holding their money. The book (ours) is fed the ledger up to
-`--until` in inserts of `--chunk` rows, as the engine's working store is; then, for `--ticks`
-random sets of `--reports` reports made in the last three days before `--until`, the trace
+for the hold times of the accounts holding their money. The ledger book (ours, with the engine's
+holder book for the victims' own accounts) is fed the ledger up to `--until` in inserts of
+`--chunk` rows, as the engine's working store is; then, for `--ticks` random sets of `--reports` reports made in the last three days before `--until`, the trace
 (payment matching, sub-ledger, lots) and the hold times are computed with the book and by the
 plain SQL on the store (the peer), in the same process, and must be equal. Prints medians per
 tick and one JSON line.
@@ -30,6 +30,7 @@ from common import table, world_and_store, world_arguments
 
 from fraudlink.store import Store
 from fraudlink.trace.engine import ledger_end, trace_all
+from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.ranking import hold_times
 
@@ -68,11 +69,12 @@ def main() -> int:
                 print(f"no reports in the three days before {until}", file=sys.stderr)
                 return 1
             rng = np.random.default_rng(args.seed)
+            holders = HolderBook()  # as in the engine: remembered across ticks
             rows, same = [], True
             for _ in range(args.ticks):
                 todo = sorted(rng.choice(reports, min(args.reports, len(reports)), replace=False))
                 t0 = time.perf_counter()
-                ours = trace_all(store, until, report_ids=todo, book=book)
+                ours = trace_all(store, until, report_ids=todo, book=book, holders=holders)
                 t1 = time.perf_counter()
                 peer = trace_all(store, until, report_ids=todo)
                 t2 = time.perf_counter()

@@ -9,10 +9,10 @@ Options: [--world DIR] [--store DB] [--until DATE] [--reports N] [--ticks N] [--
 At each fund-control tick the engine traces its open reports on the ledger known so far and asks
 for the hold times of the accounts holding their money. The ledger book (ours, with the engine's
 holder book for the victims' own accounts) is fed the ledger up to `--until` in inserts of
-`--chunk` rows, as the engine's working store is; then, for `--ticks` random sets of `--reports` reports made in the last three days before `--until`, the trace
-(payment matching, sub-ledger, lots) and the hold times are computed with the book and by the
-plain SQL on the store (the peer), in the same process, and must be equal. Prints medians per
-tick and one JSON line.
+`--chunk` rows, as the engine's working store is; then, for `--ticks` random sets of `--reports`
+reports made in the last three days before `--until`, the trace (payment matching, sub-ledger,
+lots) and the hold times are computed with the book and by the plain SQL on the store (the
+peer), in the same process, and must be equal. Prints medians per tick and one JSON line.
 """
 
 from __future__ import annotations

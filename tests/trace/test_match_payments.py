@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 import pyarrow.compute as pc
+import pytest
 
 from fraudlink.store import Store
 from fraudlink.trace.holders import HolderBook

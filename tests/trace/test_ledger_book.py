@@ -157,6 +157,14 @@ def scratch_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return Store(tmp_path_factory.mktemp("subledger") / "s.duckdb")
 
 
+def both_hold(store: Store, ledger: pa.Table, cuts: list[int]) -> LedgerBook:
+    """Give the store exactly this ledger, and return a book of it fed in pieces."""
+    store.con.execute("delete from transactions")
+    with registered(store.con, ledger, "given_ledger") as name:
+        store.con.execute(f"insert into transactions by name select * from {name}")
+    return book_of(ledger, cuts)
+
+
 @settings(max_examples=80, deadline=None)
 @given(ledgers, st.lists(st.integers(0, 60), max_size=6), st.integers(1, 4), st.integers(0, 30),
        st.lists(st.integers(0, 59), min_size=1, max_size=3))  # fmt: skip
@@ -168,12 +176,7 @@ def test_the_books_subledger_is_the_stores(
     until_min: int,
     seed_rows: list[int],
 ) -> None:
-    ledger = as_table(rows)
-    book = book_of(ledger, cuts)
-    con = scratch_store.con
-    con.execute("delete from transactions")
-    with registered(con, ledger, "given_ledger") as name:
-        con.execute(f"insert into transactions by name select * from {name}")
+    book = both_hold(scratch_store, as_table(rows), cuts)
     until = at(until_min, 1)
     seeds = scratch_store.arrow(
         "select 'r' || txn_id as report_id, txn_id, time, from_account, to_account, amount_fen,"
@@ -200,12 +203,7 @@ def test_the_books_hold_times_are_the_stores(
     until_min: int,
     until_us: int,
 ) -> None:
-    ledger = as_table(rows)
-    book = book_of(ledger, cuts)
-    con = scratch_store.con
-    con.execute("delete from transactions")
-    with registered(con, ledger, "given_ledger") as name:
-        con.execute(f"insert into transactions by name select * from {name}")
+    book = both_hold(scratch_store, as_table(rows), cuts)
     until = at(until_min, until_us)  # now and then exactly a payment's time
     accounts = [*sorted(wanted), "62999999999999999"]  # and one the book has never seen
     assert hold_times(scratch_store, accounts, until, book) == hold_times(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,18 +23,7 @@ from fraudlink.store import Store
 
 THRESHOLD = 0.5
 
-
-@pytest.fixture(scope="module")
-def demo_store(demo_world: Path, ingested_file: Callable[[Path, str], Path]) -> Iterator[Store]:
-    """The demo world's store, read only."""
-    with Store(ingested_file(demo_world, "accounts-db"), read_only=True) as s:
-        yield s
-
-
-def day(store: Store, n: int) -> dt.datetime:
-    """Midnight UTC `n` days after the first transaction's day."""
-    t = store.arrow("select min(time) as t from transactions").column("t")[0].as_py()
-    return dt.datetime(t.year, t.month, t.day, tzinfo=dt.UTC) + dt.timedelta(days=n)
+Day = Callable[[int], dt.datetime]  # the `day` fixture: midnight n days in
 
 
 def test_average_precision_matches_hand_computed() -> None:
@@ -44,14 +33,12 @@ def test_average_precision_matches_hand_computed() -> None:
     assert average_precision([0, 1], [0.5, 0.5]) == pytest.approx(0.5)
 
 
-def test_features_see_nothing_after_as_of(demo_store: Store) -> None:
+def test_features_see_nothing_after_as_of(demo_store: Store, day: Day) -> None:
     """Features are one row per account opened by then, and only events up to then count."""
-    early = account_features(demo_store, day(demo_store, 1))
-    later = account_features(demo_store, day(demo_store, 7))
+    early = account_features(demo_store, day(1))
+    later = account_features(demo_store, day(7))
     n = (
-        demo_store.arrow(
-            "select count(*) as n from bank_accounts where opened_at <= ?", [day(demo_store, 1)]
-        )
+        demo_store.arrow("select count(*) as n from bank_accounts where opened_at <= ?", [day(1)])
         .column("n")[0]
         .as_py()
     )
@@ -60,7 +47,7 @@ def test_features_see_nothing_after_as_of(demo_store: Store) -> None:
     n_in = (
         demo_store.arrow(
             "select count(*) as n from transactions where to_account is not null and time <= ?",
-            [day(demo_store, 1)],
+            [day(1)],
         )
         .column("n")[0]
         .as_py()
@@ -69,13 +56,13 @@ def test_features_see_nothing_after_as_of(demo_store: Store) -> None:
     assert sum(later.column("n_in").to_pylist()) > n_in
 
 
-def test_temporal_split_model_beats_degree(demo_world: Path, demo_store: Store) -> None:
+def test_temporal_split_model_beats_degree(demo_world: Path, demo_store: Store, day: Day) -> None:
     """Trained on labels known by day 7 and scored at day 7, on accounts not yet labelled.
 
     Day 7 is the morning of the demo world's raid: no seized card is a label yet, so the model
     must find dormant kits from the few used-and-reported ones.
     """
-    at = day(demo_store, 7)
+    at = day(7)
     truth = pq.read_table(demo_world / "truth" / "account_roles.parquet")
     roles = dict(zip(truth["account"].to_pylist(), truth["role"].to_pylist(), strict=True))
     skip = known_bad(demo_store, at)
@@ -101,9 +88,11 @@ def test_temporal_split_model_beats_degree(demo_world: Path, demo_store: Store) 
     assert results["model_without_graph"]["pr_auc"] > 10 * results["degree_baseline"]["pr_auc"]
 
 
-def test_dormant_kits_are_found_from_the_owners_kit(demo_world: Path, demo_store: Store) -> None:
+def test_dormant_kits_are_found_from_the_owners_kit(
+    demo_world: Path, demo_store: Store, day: Day
+) -> None:
     """Mules with no ledger and no logins yet still score above almost every innocent account."""
-    at = day(demo_store, 7)
+    at = day(7)
     truth = pq.read_table(demo_world / "truth" / "account_roles.parquet")
     mules = set(pc.filter(truth["account"], pc.starts_with(truth["role"], "mule")).to_pylist())
     feats = account_features(demo_store, at)
@@ -119,9 +108,9 @@ def test_dormant_kits_are_found_from_the_owners_kit(demo_world: Path, demo_store
     assert np.median(dormant) > np.quantile(innocent, 0.999)
 
 
-def test_degree_baseline_is_fan_in_plus_fan_out(demo_store: Store) -> None:
+def test_degree_baseline_is_fan_in_plus_fan_out(demo_store: Store, day: Day) -> None:
     """The baseline's own query gives the same counts as the features it stands for."""
-    at = day(demo_store, 5)
+    at = day(5)
     feats = account_features(demo_store, at)
     base = degree_baseline(demo_store, at)
     assert base.column("account").equals(feats.column("account"))

@@ -7,8 +7,7 @@ verbatim: the new query must return the same table, bit for bit, on a simulated 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -173,6 +172,8 @@ left join staff_bad sb using (staff_id)
 order by a.account
 """
 
+Day = Callable[[int], dt.datetime]  # the `day` fixture: midnight n days in
+
 
 def old_features(store: Store, as_of: dt.datetime, ledger_only: bool = False) -> pa.Table:
     """The features as the query before the rewrite computed them: the oracle."""
@@ -189,19 +190,6 @@ def old_features(store: Store, as_of: dt.datetime, ledger_only: bool = False) ->
     return store.con.sql(sql, params=params).to_arrow_table()
 
 
-@pytest.fixture(scope="module")
-def demo_store(demo_world: Path, ingested_file: Callable[[Path, str], Path]) -> Iterator[Store]:
-    """The demo world's store, read only."""
-    with Store(ingested_file(demo_world, "mule-fast-db"), read_only=True) as s:
-        yield s
-
-
-def day(store: Store, n: int) -> dt.datetime:
-    """Midnight UTC `n` days after the first transaction's day."""
-    t = store.arrow("select min(time) as t from transactions").column("t")[0].as_py()
-    return dt.datetime(t.year, t.month, t.day, tzinfo=dt.UTC) + dt.timedelta(days=n)
-
-
 def assert_same_table(new: pa.Table, old: pa.Table) -> None:
     """Equal schemas, rows and values, naming the first column that differs if not."""
     assert new.schema.equals(old.schema), (new.schema, old.schema)
@@ -211,9 +199,9 @@ def assert_same_table(new: pa.Table, old: pa.Table) -> None:
 
 
 @pytest.mark.parametrize("days", [5, 12])
-def test_features_equal_the_old_query(demo_store: Store, days: int) -> None:
+def test_features_equal_the_old_query(demo_store: Store, days: int, day: Day) -> None:
     """The rewritten query returns the old query's table exactly, early and late in the world."""
-    at = day(demo_store, days)
+    at = day(days)
     old = old_features(demo_store, at)
     # The comparison means something only if every part of the query had rows to work on.
     for col in ("bad_in_cp", "bad_out_cp", "bad_device_peers", "owner_bad_accounts"):
@@ -222,18 +210,18 @@ def test_features_equal_the_old_query(demo_store: Store, days: int) -> None:
     assert_same_table(account_features(demo_store, at), old)
 
 
-def test_ledger_only_features_equal_the_old_query(demo_store: Store) -> None:
+def test_ledger_only_features_equal_the_old_query(demo_store: Store, day: Day) -> None:
     """With only a ledger (no registrations, so no owners), the two queries still agree."""
-    at = day(demo_store, 10)
+    at = day(10)
     assert_same_table(
         account_features(demo_store, at, ledger_only=True),
         old_features(demo_store, at, ledger_only=True),
     )
 
 
-def test_matrix_holds_the_stacked_columns(demo_store: Store) -> None:
+def test_matrix_holds_the_stacked_columns(demo_store: Store, day: Day) -> None:
     """The column-major matrix has the values the row-stacked one had, NULL as NaN."""
-    feats = account_features(demo_store, day(demo_store, 10))
+    feats = account_features(demo_store, day(10))
     names = [c for c in feats.column_names if c != "account"]
     cols = [pc.cast(feats.column(n), pa.float64()).to_numpy(zero_copy_only=False) for n in names]
     x = matrix(feats, names)
@@ -242,9 +230,9 @@ def test_matrix_holds_the_stacked_columns(demo_store: Store) -> None:
     assert np.isnan(x).any()
 
 
-def test_scores_without_reasons_are_the_same_scores(demo_store: Store) -> None:
+def test_scores_without_reasons_are_the_same_scores(demo_store: Store, day: Day) -> None:
     """Skipping the reasons changes nothing but the reasons, which are all empty."""
-    at = day(demo_store, 10)
+    at = day(10)
     full = score_accounts(demo_store, at)
     fast = score_accounts(demo_store, at, reasons=False)
     assert fast.schema.equals(full.schema)

@@ -14,7 +14,13 @@ Parts, each a pair (a, then b) with whether the two give the same output:
                   `MuleModel.probabilities` (column-major matrix, every core), one fitted model.
   mule_scores     a: with reasons; b: `reasons=False`. Same means the same accounts and scores.
   score_accounts  the whole call the engine makes (features, fit, scores), a and b as above.
-Times (wall and CPU seconds) are medians over --repeat runs.
+  ledger          each account's own payment figures: a: `account_ledger` (the store's SQL); b:
+                  `account_ledger_of` over the payments as columns, as the engine's ledger book
+                  holds them (loaded beforehand, not timed). Same means the same rows.
+  ledger_features the features as the engine gets them: a: `account_features` alone; b: the
+                  ledger from columns, then `account_features` given it. Same: `Table.equals`.
+Times (wall and CPU seconds) are medians over --repeat runs. --parts picks some (the old query
+alone takes minutes at city).
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from common import table, world_and_store, world_arguments
 
-from fraudlink.detect.accounts_features import account_features
+from fraudlink.detect.accounts_features import account_features, account_ledger
+from fraudlink.detect.accounts_ledger import account_ledger_of, payment_columns
 from fraudlink.detect.accounts_model import MuleModel, mule_scores, score_accounts, train
 from fraudlink.store import Store
 
@@ -91,13 +98,52 @@ PAIRS = {
     "probabilities": ("old_call", "new_call"),
     "mule_scores": ("reasons", "no_reasons"),
     "score_accounts": ("reasons", "no_reasons"),
+    "ledger": ("store_sql", "columns"),
+    "ledger_features": ("store_sql", "columns"),
 }
 
 
+def same_rows(a: pa.Table, b: pa.Table) -> bool:
+    """Whether two ledgers hold the same rows, the store's 128-bit sums read as integers."""
+    def norm(t: pa.Table) -> pa.Table:
+        cols = [pc.cast(c, pa.int64()) if pa.types.is_decimal(c.type) else c for c in t.columns]
+        return pa.table(cols, names=t.column_names).sort_by("account")
+    return norm(a).equals(norm(b))
+
+
+def ledger_parts(store: Store, as_of: datetime) -> dict[str, tuple[Seconds, Seconds, bool]]:
+    """The ledger figures and the features they feed, from the store's SQL and from columns."""
+    payments = payment_columns(
+        store.arrow("select * from transactions where time <= ? order by txn_id", [as_of])
+    )
+    sql_s, sql = timed(lambda: account_ledger(store, as_of))
+    col_s, cols = timed(lambda: account_ledger_of(payments, as_of))
+    parts = {"ledger": (sql_s, col_s, same_rows(sql, cols))}
+    del sql, cols
+    a_s, a = timed(lambda: account_features(store, as_of))
+
+    def from_columns() -> pa.Table:
+        return account_features(store, as_of, ledger=account_ledger_of(payments, as_of))
+
+    b_s, b = timed(from_columns)
+    parts["ledger_features"] = (a_s, b_s, a.equals(b))
+    return parts
+
+
 def run_parts(
+    store: Store, as_of: datetime, old_features: Callable[..., pa.Table], parts: set[str]
+) -> dict[str, tuple[Seconds, Seconds, bool]]:
+    """One run of the parts asked for: {part: (seconds for a, seconds for b, same output)}."""
+    out = ledger_parts(store, as_of) if parts & {"ledger", "ledger_features"} else {}
+    if parts & set(PAIRS) - {"ledger", "ledger_features"}:
+        out |= model_parts(store, as_of, old_features)
+    return {p: v for p, v in out.items() if p in parts}
+
+
+def model_parts(
     store: Store, as_of: datetime, old_features: Callable[..., pa.Table]
 ) -> dict[str, tuple[Seconds, Seconds, bool]]:
-    """One run of every part: {part: (seconds for a, seconds for b, same output)}."""
+    """The features against the old query, and the model's calls against their old forms."""
     old_s, old = timed(lambda: old_features(store, as_of))
     new_s, feats = timed(lambda: account_features(store, as_of))
     parts = {"features": (old_s, new_s, feats.equals(old))}
@@ -125,6 +171,8 @@ def summary(runs: list[dict[str, tuple[Seconds, Seconds, bool]]]) -> tuple[list[
     rows = [["part", "a", "a_s", "a_cpu_s", "b", "b_s", "b_cpu_s", "a/b", "identical"]]
     out = {}
     for part, (a, b) in PAIRS.items():
+        if part not in runs[0]:
+            continue
         a_s, b_s = median([r[part][0] for r in runs]), median([r[part][1] for r in runs])
         same = all(r[part][2] for r in runs)
         ratio = a_s.wall / b_s.wall
@@ -154,7 +202,11 @@ def main() -> None:
     ap.add_argument("--as-of", action="append", type=parse_as_of, default=[])
     ap.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's own)")
     ap.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 5GB, on a shared machine")
+    ap.add_argument("--parts", default=",".join(PAIRS), help=f"comma-separated: {', '.join(PAIRS)}")
     args = ap.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if unknown := parts - set(PAIRS):
+        raise SystemExit(f"unknown parts {sorted(unknown)}; known: {', '.join(PAIRS)}")
     old_features = oracle().old_features
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="fraudlink-bench-") as tmp:
@@ -166,7 +218,7 @@ def main() -> None:
             if args.memory_limit:
                 store.con.execute(f"set memory_limit = '{args.memory_limit}'")
             for as_of in args.as_of or [default_as_of(store)]:
-                runs = [run_parts(store, as_of, old_features) for _ in range(args.repeat)]
+                runs = [run_parts(store, as_of, old_features, parts) for _ in range(args.repeat)]
                 rows, out = summary(runs)
                 print(f"as_of {as_of.isoformat()}\n{table(rows)}\n", flush=True)
                 results[as_of.isoformat()] = out

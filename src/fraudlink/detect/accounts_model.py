@@ -235,9 +235,12 @@ def score_accounts(
     train_until: datetime | None = None,
     graph: bool = True,
     reasons: bool = True,
+    ledger: pa.Table | None = None,
 ) -> pa.Table:
-    """Score accounts opened by `as_of` (trained on labels known by `train_until`, default then)."""
-    feats = account_features(store, as_of)
+    """Score accounts opened by `as_of` (trained on labels known by `train_until`, default then).
+
+    `ledger` may pass in the accounts' payment figures at `as_of` (see `account_features`)."""
+    feats = account_features(store, as_of, ledger=ledger)
     if train_until is None or train_until == as_of:
         return mule_scores(train(store, as_of, graph, feats=feats), feats, reasons)
     return mule_scores(train(store, train_until, graph), feats, reasons)

@@ -195,7 +195,7 @@ class Engine:
         if self.last_accounts is None or now - self.last_accounts >= p.accounts_every:
             self.last_accounts = now
             self.work.flush()
-            flag_accounts(self.store, self.flags, p, now)
+            flag_accounts(self.store, self.flags, p, now, self.book)
         if self.last_rings is None or now - self.last_rings >= p.rings_every:
             self.last_rings = now
             self.work.flush()

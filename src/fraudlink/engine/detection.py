@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pyarrow.compute as pc
 
+from fraudlink.detect.accounts_ledger import PaymentColumns, account_ledger_of, cash_out_mask
 from fraudlink.detect.accounts_model import score_accounts
 from fraudlink.detect.rings import find_rings, target_package
 from fraudlink.detect.sims import score_sims
@@ -25,6 +27,7 @@ from fraudlink.engine.known import Flags
 from fraudlink.engine.policy import Policy
 from fraudlink.model.actions import FREEZE, NUMBER_BLOCK, REVERIFY, TARGET_PACKAGE, Action
 from fraudlink.store import Store
+from fraudlink.trace.ledger_book import LedgerBook
 
 BLOCK_BASIS = "number block (封停) of a SIM card used for fraud"
 REVERIFY_BASIS = "re-verification (二次实名核验) of a suspected SIM card by its holder"
@@ -75,15 +78,31 @@ def sim_actions(
     return out
 
 
-def flag_accounts(store: Store, flags: Flags, policy: Policy, now: datetime) -> None:
-    """Score every account with the mule model fitted on the labels known now."""
+def book_payments(book: LedgerBook) -> PaymentColumns:
+    """The ledger book's payments as the columns the mule features are counted from."""
+    payer, payee, time_us = book.columns()
+    return PaymentColumns(
+        accounts=book.accounts(), payer=payer, payee=payee, time_us=time_us,
+        amount_fen=book.column("amount_fen").to_numpy().astype(np.int64, copy=False),
+        cash_out=cash_out_mask(book.column("channel")),
+    )  # fmt: skip
+
+
+def flag_accounts(
+    store: Store, flags: Flags, policy: Policy, now: datetime, book: LedgerBook | None = None
+) -> None:
+    """Score every account with the mule model fitted on the labels known now.
+
+    `book`, the engine's ledger book of the store's transactions, gives the accounts' payment
+    figures from memory instead of from a scan of the ledger (the same figures)."""
     n_labels = store.con.execute(
         "select (select count(*) from case_confirmations where kind = 'account') "
         "+ (select count(*) from report_payments)"
     ).fetchall()[0][0]
     if n_labels < MIN_LABELS:
         return
-    s = score_accounts(store, now, reasons=False)  # the engine uses only the scores
+    ledger = None if book is None or not book.rows else account_ledger_of(book_payments(book), now)
+    s = score_accounts(store, now, reasons=False, ledger=ledger)  # the engine uses only scores
     s = s.filter(pc.greater_equal(s.column("score"), policy.account_flag))
     scores = dict(zip(s.column("account").to_pylist(), s.column("score").to_pylist(), strict=True))
     flags.accounts.set_suspected(scores, "mule_scores")

@@ -98,6 +98,24 @@ class LedgerBook:
         self._maybe_merge(self._out, self._frm)
         self._maybe_merge(self._in, self._dst)
 
+    def accounts(self) -> pa.Array:
+        """The account number of each id, in id order."""
+        return pa.array(list(self._codes), pa.string())  # a dict keeps its insertion order
+
+    def columns(self) -> tuple[IntArray, IntArray, IntArray]:
+        """Each row's payer id, payee id (NO_ACCOUNT for none) and epoch µs, in row order."""
+        n = self._n
+        return self._frm[:n], self._dst[:n], self._time[:n]
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        """One inserted column (of `COLUMNS`) over every row, in row order."""
+        if self._schema is None:
+            raise LookupError("the ledger book is empty")
+        return pa.chunked_array(
+            [c for t in (*self._segments, *self._chunks) for c in t.column(name).chunks],
+            self._schema.field(name).type,
+        )
+
     def around(
         self,
         payees: IntArray,

@@ -66,6 +66,7 @@ class LedgerBook:
         self._schema: pa.Schema | None = None
         self._first = np.empty(0, np.int64)  # scratch of `reach`, see `_scratch`
         self._hop = np.empty(0, np.int64)
+        self._mark = np.zeros(1, bool)  # scratch of `_rows_of`, see `_marks`
 
     @property
     def rows(self) -> int:
@@ -235,6 +236,13 @@ class LedgerBook:
             self._hop = np.concatenate([self._hop, grow])
         return self._first, self._hop
 
+    def _marks(self) -> npt.NDArray[np.bool_]:
+        """One flag per account, all False between calls, and one more past the last id, never
+        set, that NO_ACCOUNT (-1) indexes."""
+        if len(self._mark) <= len(self._codes):
+            self._mark = np.zeros(2 * len(self._codes) + 1, bool)
+        return self._mark
+
     def _encode(self, *columns: pa.ChunkedArray) -> list[IntArray]:
         """Integer ids of the columns' accounts, new accounts numbered as they first appear."""
         # Arrow keeps no hash table across calls, so ids live in a dict, looked up once per
@@ -279,7 +287,13 @@ class LedgerBook:
         # Positions lo..hi-1 of every id in one vector: offsets within runs plus run starts.
         pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
         pos += np.repeat(lo, n)
-        hit = np.isin(key[side.merged : self._n], ids)
+        # The tail by a mark per account (np.isin sorted the whole tail at every question).
+        mark = self._marks()
+        mark[ids] = True
+        try:
+            hit = mark[key[side.merged : self._n]]
+        finally:
+            mark[ids] = False
         tail = np.flatnonzero(hit).astype(np.int64) + side.merged
         return np.concatenate([side.rows[pos], tail])
 

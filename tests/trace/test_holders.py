@@ -19,7 +19,16 @@ def hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setattr(holders, "HASH_SQL", "(hash({}) % 3)")
 
 
-@pytest.mark.usefixtures("hashing")
+@pytest.fixture(params=["large", "small"])
+def folding(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The book's own thresholds, and tiny ones: every registration read then folds the recent
+    rows and the hash tails into the large parts, as at city scale."""
+    if request.param == "small":
+        monkeypatch.setattr(holders, "_MIN_FOLD", 1)
+        monkeypatch.setattr(holders, "_FOLD_SHARE", 1)
+
+
+@pytest.mark.usefixtures("hashing", "folding")
 def test_remembered_holders_follow_new_registrations(store: Store, tmp_path: Path) -> None:
     accounts = store.arrow("select * from bank_accounts order by opened_at, account")
     n = accounts.num_rows
@@ -41,7 +50,7 @@ def test_remembered_holders_follow_new_registrations(store: Store, tmp_path: Pat
     assert got == account_holders(store, asked)
 
 
-@pytest.mark.usefixtures("hashing")
+@pytest.mark.usefixtures("hashing", "folding")
 def test_accounts_in_a_name_follow_new_registrations(store: Store, tmp_path: Path) -> None:
     accounts = store.arrow("select * from bank_accounts order by opened_at, account")
     n = accounts.num_rows

@@ -56,96 +56,128 @@ class HolderBook:
     """
 
     def __init__(self) -> None:
-        self._rows: list[pa.Table] = []  # registrations read so far, in row order
-        self._table: pa.Table | None = None  # the same, combined, once asked for
-        self._n = 0
+        self._rows = _Registrations()
         self._account = _HashIndex()
         self._owner = _HashIndex()
 
     def holders(self, store: Store, accounts: list[str]) -> dict[str, Holder]:
         """account → holder, as `account_holders` would answer now."""
         self._sync(store)
-        rows, asked = self._account.find(_hashes(accounts), accounts, self._column("account"))
-        t = self._registrations().take(pa.array(rows, pa.int64()))
-        got = zip(*(t.column(c).to_pylist() for c in ("inst_id", "inst_name", "owner_name")),
-                  strict=True)  # fmt: skip
+        rows, asked = self._account.find(_hashes(accounts), accounts, self._rows, "account")
+        got = zip(*(self._rows.take(rows, c).to_pylist()
+                    for c in ("inst_id", "inst_name", "owner_name")), strict=True)  # fmt: skip
         return {accounts[k]: h for k, h in zip(asked.tolist(), got, strict=True)}
 
     def accounts_of(self, store: Store, idnos: list[str]) -> dict[str, set[str]]:
         """ID number → the accounts registered in that person's name, as `bank_accounts` says
         now."""
         self._sync(store)
-        rows, asked = self._owner.find(_hashes(idnos), idnos, self._column("owner_idno"))
+        rows, asked = self._owner.find(_hashes(idnos), idnos, self._rows, "owner_idno")
         out: dict[str, set[str]] = {i: set() for i in idnos}
-        names = self._registrations().column("account").take(pa.array(rows, pa.int64()))
-        for k, account in zip(asked.tolist(), names.to_pylist(), strict=True):
+        names = self._rows.take(rows, "account").to_pylist()
+        for k, account in zip(asked.tolist(), names, strict=True):
             out[idnos[k]].add(account)
         return out
 
     def _sync(self, store: Store) -> None:
         n = store.count("bank_accounts")
-        if n <= self._n:
+        first = self._rows.n
+        if n <= first:
             return
         sql = _SYNC_SQL.format(account_hash=HASH_SQL.format("b.account"),
                                owner_hash=HASH_SQL.format("b.owner_idno"))  # fmt: skip
-        new = store.arrow(sql, [self._n, n])
-        first = self._n
+        new = store.arrow(sql, [first, n])
         self._rows.append(new.drop_columns(["account_hash", "owner_hash"]))
-        self._table = None
         rows = np.arange(first, first + new.num_rows, dtype=np.int64)
         self._account.add(new.column("account_hash").to_numpy(), rows)
         self._owner.add(new.column("owner_hash").to_numpy(), rows)
-        self._n = n
-
-    def _registrations(self) -> pa.Table:
-        if self._table is None:
-            if not self._rows:
-                return pa.table({c: pa.array([], pa.string()) for c in _COLUMNS})
-            self._table = pa.concat_tables(self._rows).combine_chunks()
-            self._rows = [self._table]
-        return self._table
-
-    def _column(self, name: str) -> pa.Array:
-        col = self._registrations().column(name)
-        return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
-_COLUMNS = ("account", "inst_id", "inst_name", "owner_name", "owner_idno")
+# Recent rows are folded into the large part once they pass 1/16 of it: copying every string
+# column of the city's 2.9 M registrations took about 130 ms, and registrations come hundreds
+# of times a month.
+_FOLD_SHARE = 16
+_MIN_FOLD = 65_536
+
+
+class _Registrations:
+    """Registrations in row order: one large combined table, and the few read since."""
+
+    def __init__(self) -> None:
+        self.main: pa.Table | None = None
+        self.recent: list[pa.Table] = []
+        self.n_main = 0
+        self.n = 0
+
+    def append(self, rows: pa.Table) -> None:
+        """Keep registrations read after the ones already held."""
+        self.recent.append(rows)
+        self.n += rows.num_rows
+        if self.n - self.n_main > max(_MIN_FOLD, self.n_main // _FOLD_SHARE):
+            parts = [self.main] if self.main is not None else []
+            self.main = pa.concat_tables([*parts, *self.recent]).combine_chunks()
+            self.recent, self.n_main = [], self.n
+
+    def take(self, rows: npt.NDArray[np.int64], column: str) -> pa.Array:
+        """The column's values at the given row numbers, in their order."""
+        old = rows < self.n_main
+        parts = []
+        if self.main is not None:
+            parts.append(self.main.column(column).chunk(0).take(pa.array(rows[old], pa.int64())))
+        if self.recent:
+            col = pa.concat_tables(self.recent).column(column).combine_chunks()
+            parts.append(col.take(pa.array(rows[~old] - self.n_main, pa.int64())))
+        if not parts:
+            return pa.array([], pa.string())
+        # Back in the order asked: the old rows' values came first, then the recent ones'.
+        where = np.empty(len(rows), np.int64)
+        where[np.flatnonzero(old)] = np.arange(int(old.sum()))
+        where[np.flatnonzero(~old)] = int(old.sum()) + np.arange(int((~old).sum()))
+        return pa.concat_arrays(parts).take(pa.array(where, pa.int64()))
 
 
 class _HashIndex:
-    """Row numbers sorted by a 64-bit hash of a key."""
+    """Row numbers sorted by a 64-bit hash of a key: a large sorted part and a short sorted
+    tail, merged once the tail passes 1/32 of it."""
 
     def __init__(self) -> None:
-        self.keys = np.empty(0, np.uint64)
-        self.rows = np.empty(0, np.int64)
+        empty_keys, empty_rows = np.empty(0, np.uint64), np.empty(0, np.int64)
+        self.parts = [(empty_keys, empty_rows), (empty_keys, empty_rows)]
 
     def add(self, keys: npt.NDArray[np.uint64], rows: npt.NDArray[np.int64]) -> None:
-        """Index more rows (one copy of the arrays: registrations come a few hundred times)."""
+        """Index more rows."""
+        (main_k, main_r), (tail_k, tail_r) = self.parts
+        keys = np.concatenate([tail_k, keys.astype(np.uint64)])
+        rows = np.concatenate([tail_r, rows])
+        if len(keys) > max(_MIN_FOLD, len(main_k) // 32):
+            keys, rows = np.concatenate([main_k, keys]), np.concatenate([main_r, rows])
+            main_k, main_r = keys[:0], rows[:0]
         order = np.argsort(keys, kind="stable")
-        keys, rows = keys[order].astype(np.uint64), rows[order]
-        at = np.searchsorted(self.keys, keys, side="right")
-        self.keys, self.rows = np.insert(self.keys, at, keys), np.insert(self.rows, at, rows)
+        self.parts = [(main_k, main_r), (keys[order], rows[order])]
+        if not len(main_k):  # everything was merged: the sorted whole is the large part
+            self.parts.reverse()
 
     def find(
-        self, hashes: npt.NDArray[np.uint64], asked: list[str], values: pa.Array
+        self, hashes: npt.NDArray[np.uint64], asked: list[str], rows_of: _Registrations, column: str
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Every row whose key (in `values`) is an asked value: the rows, and the position of
-        the value asked, in that order and then by row."""
-        lo = np.searchsorted(self.keys, hashes, side="left")
-        n = np.searchsorted(self.keys, hashes, side="right") - lo
-        which = np.repeat(np.arange(len(hashes), dtype=np.int64), n)
-        pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
-        rows = self.rows[np.repeat(lo, n) + pos]
+        """Every row whose `column` is an asked value: the rows, and the position of the value
+        asked, in that order and then by row."""
+        found, which = [], []
+        for keys, rows in self.parts:
+            lo = np.searchsorted(keys, hashes, side="left")
+            n = np.searchsorted(keys, hashes, side="right") - lo
+            pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+            found.append(rows[np.repeat(lo, n) + pos])
+            which.append(np.repeat(np.arange(len(hashes), dtype=np.int64), n))
+        rows, at = np.concatenate(found), np.concatenate(which)
         if not len(rows):
-            return rows, which
+            return rows, at
         # A hash is not the key: keep the rows whose value is the one asked.
-        have = values.take(pa.array(rows, pa.int64()))
-        want = pa.array(asked, pa.string()).take(pa.array(which, pa.int64()))
-        same = np.asarray(pc.equal(have, want).to_numpy(zero_copy_only=False), dtype=bool)
-        rows, which = rows[same], which[same]
-        order = np.lexsort((rows, which))
-        return rows[order], which[order]
+        want = pa.array(asked, pa.string()).take(pa.array(at, pa.int64()))
+        same = pc.equal(rows_of.take(rows, column), want).to_numpy(zero_copy_only=False)
+        rows, at = rows[np.asarray(same, dtype=bool)], at[np.asarray(same, dtype=bool)]
+        order = np.lexsort((rows, at))
+        return rows[order], at[order]
 
 
 def _hashes(values: list[str]) -> npt.NDArray[np.uint64]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -72,6 +73,11 @@ def _check_replay(src: Path, dst: Path, cuts: list[datetime]) -> list[tuple[int,
             ours, theirs = book.score(cut), score_sims(replay.store, cut)
             assert ours.schema == theirs.schema
             assert ours.equals(theirs), f"book differs from score_sims at {cut}"
+            # Asked for the high scores only: the same rows as the whole table's, and only them.
+            floor = float(np.quantile(theirs["score"].to_numpy(), 0.9)) if len(theirs) else 0.5
+            high = theirs.filter(pc.greater_equal(theirs["score"], floor))
+            assert book.score(cut, floor).equals(high)
+            assert score_sims(replay.store, cut, floor).equals(high)
             seen.append((replay.store.count("calls"), book.calls_seen))
             prev = cut
     finally:

@@ -124,8 +124,9 @@ def features_sql(sources: dict[str, str]) -> str:
     left join victims v using (msisdn)"""
 
 
-def scores_sql(features: str) -> str:
-    """SQL for the scores, reasons and features of `score_sims` from a features query."""
+def scores_sql(features: str, at_least: bool = False) -> str:
+    """SQL for the scores, reasons and features of `score_sims` from a features query; with
+    `at_least`, only the SIMs scoring at least a second parameter (reasons built for those only)."""
     signals = ",\n".join(f"{expr} as sig_{name}" for name, expr in _SIGNALS.items())
     logit = " + ".join(f"{w} * sig_{name}" for name, w in WEIGHTS.items())
     # Reasons: the signals contributing at least 1 logit unit, largest first.
@@ -134,22 +135,27 @@ def scores_sql(features: str) -> str:
         "end"
         for name, w in WEIGHTS.items()
     )
+    floor = "where score >= ?" if at_least else ""
     return f"""
     with f as ({features}),
     s as (select *, {signals} from f),
-    z as (select *, {BIAS} + {logit} as logit, list_filter([{parts}], lambda x: x is not null) as rs
-          from s)
-    select msisdn, 1 / (1 + exp(-logit)) as score,
-           array_to_string(list_transform(
-               list_reverse_sort(rs), lambda x: x.n), ', ') as reasons,
+    z as (select *, 1 / (1 + exp(-({BIAS} + {logit}))) as score from s),
+    y as (select * from z {floor})
+    select msisdn, score,
+           array_to_string(list_transform(list_reverse_sort(
+               list_filter([{parts}], lambda x: x is not null)), lambda x: x.n), ', ') as reasons,
            n_out, out_per_day, distinct_callees, short_share, n_in, in_out_ratio, n_cells,
            device_sims, card_age_days, victim_contacts, known_bad
-    from z order by score desc, msisdn"""
+    from y order by score desc, msisdn"""
 
 
-def score_sims(store: Store, as_of: datetime | None = None) -> pa.Table:
-    """Features, abuse score (0..1) and top reasons for every SIM registered by `as_of`."""
-    return store.arrow(scores_sql(features_sql(CALLS_SOURCES)), [as_of])
+def score_sims(
+    store: Store, as_of: datetime | None = None, at_least: float | None = None
+) -> pa.Table:
+    """Features, abuse score (0..1) and top reasons for every SIM registered by `as_of` (only
+    those scoring `at_least`, when given)."""
+    sql = scores_sql(features_sql(CALLS_SOURCES), at_least is not None)
+    return store.arrow(sql, [as_of] if at_least is None else [as_of, at_least])
 
 
 def flagged(scores: pa.Table, threshold: float = THRESHOLD) -> set[str]:

@@ -170,8 +170,9 @@ class SimScoreBook:
         self._days = _PairSet(32, timed=False)  # day << 32 | caller
         self._cell_pairs = _PairSet(46, timed=False)  # caller << 32 | cell
 
-    def score(self, as_of: datetime) -> pa.Table:
-        """The table `score_sims(store, as_of)` returns, folding in the calls appended since."""
+    def score(self, as_of: datetime, at_least: float | None = None) -> pa.Table:
+        """The table `score_sims(store, as_of, at_least)` returns, folding in the calls appended
+        since."""
         self.update()
         con = self.store.con
         cut = con.execute("select epoch_us(?::timestamptz)", [as_of]).fetchall()[0][0]
@@ -181,7 +182,8 @@ class SimScoreBook:
         for name, table in tables.items():
             con.register(name, table)
         try:
-            return self.store.arrow(scores_sql(features_sql(_BOOK_SOURCES)), [as_of])
+            sql = scores_sql(features_sql(_BOOK_SOURCES), at_least is not None)
+            return self.store.arrow(sql, [as_of] if at_least is None else [as_of, at_least])
         finally:
             for name in tables:
                 con.unregister(name)

@@ -58,8 +58,9 @@ def sim_actions(
 ) -> list[Action]:  # fmt: skip
     """Score every SIM; flag, block and demand re-verification as the scores say. `book` keeps
     the scores' call counts up to date between runs (the same scores, without a full scan)."""
-    s = score_sims(store, now) if book is None else book.score(now)
-    s = s.filter(pc.greater_equal(s.column("score"), policy.sim_flag))
+    # Only the flagged: the scores and reasons of every other SIM would be thrown away here.
+    floor = policy.sim_flag
+    s = score_sims(store, now, floor) if book is None else book.score(now, floor)
     nums = s.column("msisdn").to_pylist()
     scores = s.column("score").to_pylist()
     reasons = s.column("reasons").to_pylist()

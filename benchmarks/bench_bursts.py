@@ -18,7 +18,6 @@ import json
 import statistics
 import tempfile
 import time
-from collections import deque
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -26,35 +25,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from common import table, world_and_store, world_arguments
 
-from fraudlink.engine.bursts import (
-    BURST_SCORE,
-    MIN_CALLS,
-    MIN_SHORT_SHARE,
-    SHORT_S,
-    WINDOW,
-    BurstWatch,
-)
+from fraudlink.engine.bursts import BURST_SCORE, MIN_CALLS, MIN_SHORT_SHARE, BurstWatch
 from fraudlink.store import Store
 
 STEP = timedelta(minutes=5)
 
 
-class GroupByWatch:
+class GroupByWatch(BurstWatch):
     """The peer: the same window and rule, counted with one Arrow group-by per batch."""
 
-    def __init__(self) -> None:
-        self._parts: deque[tuple[datetime, pa.Table]] = deque()
-
-    def add(self, calls: pa.Table, now: datetime) -> dict[str, float]:
-        """The numbers bursting in the last hour, with their score."""
-        short = pc.or_(pc.equal(calls.column("kind"), "sms"),
-                       pc.less(pc.fill_null(calls.column("duration_s"), 0), SHORT_S))  # fmt: skip
-        part = pa.table({"caller": calls.column("caller"), "callee": calls.column("callee"),
-                         "short": pc.cast(short, pa.int64())})  # fmt: skip
-        self._parts.append((now, part))
-        while self._parts and now - self._parts[0][0] >= WINDOW:
-            self._parts.popleft()
-        hour = pa.concat_tables([p for _, p in self._parts])
+    def bursting(self, hour: pa.Table) -> dict[str, float]:
+        """The numbers bursting in the hour's calls, with their score."""
         outs = hour.group_by("caller").aggregate([("short", "count"), ("short", "sum")])
         busy = outs.filter(pc.greater_equal(outs.column("short_count"), MIN_CALLS))
         if busy.num_rows == 0:
@@ -88,7 +69,7 @@ def batches(store: Store, start: str, hours: float) -> list[tuple[datetime, pa.T
     return out
 
 
-def one_pass(watch: BurstWatch | GroupByWatch, feed: list[tuple[datetime, pa.Table]]) -> tuple[
+def one_pass(watch: BurstWatch, feed: list[tuple[datetime, pa.Table]]) -> tuple[
     float, list[dict[str, float]]
 ]:  # fmt: skip
     """Milliseconds per batch for one pass over the batches, and what each batch flagged."""

@@ -106,6 +106,7 @@ class _Registrations:
     def __init__(self) -> None:
         self.main: pa.Table | None = None
         self.recent: list[pa.Table] = []
+        self.recent_table: pa.Table | None = None  # `recent` combined, made once per append
         self.n_main = 0
         self.n = 0
 
@@ -117,6 +118,7 @@ class _Registrations:
             parts = [self.main] if self.main is not None else []
             self.main = pa.concat_tables([*parts, *self.recent]).combine_chunks()
             self.recent, self.n_main = [], self.n
+        self.recent_table = pa.concat_tables(self.recent).combine_chunks() if self.recent else None
 
     def take(self, rows: npt.NDArray[np.int64], column: str) -> pa.Array:
         """The column's values at the given row numbers, in their order."""
@@ -124,8 +126,8 @@ class _Registrations:
         parts = []
         if self.main is not None:
             parts.append(self.main.column(column).chunk(0).take(pa.array(rows[old], pa.int64())))
-        if self.recent:
-            col = pa.concat_tables(self.recent).column(column).combine_chunks()
+        if self.recent_table is not None:
+            col = self.recent_table.column(column).chunk(0)
             parts.append(col.take(pa.array(rows[~old] - self.n_main, pa.int64())))
         if not parts:
             return pa.array([], pa.string())

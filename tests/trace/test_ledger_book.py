@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fraudlink.store import Store
+from fraudlink.store.arrays import epoch_us
 from fraudlink.store.compute import compute_connection, registered
 from fraudlink.trace import ledger_book
 from fraudlink.trace.engine import ledger_end, trace_all
-from fraudlink.trace.ledger_book import LedgerBook, epoch_us
+from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.ranking import hold_times
 from fraudlink.trace.subledger import FRONTIER_SQL, subledger
 

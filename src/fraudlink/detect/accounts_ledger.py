@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.detect.accounts_features import CASH_OUT_CHANNELS, LARGE_INFLOW_FEN, ROUND_FEN
+from fraudlink.store.arrays import NO_ID, TIME, epoch_us, sorted_distinct
 from fraudlink.store.compute import compute_connection, registered
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-NO_ACCOUNT = -1  # the payee of a payment that leaves the banking system (cash out)
-TIME = pa.timestamp("us", "UTC")
+NO_ACCOUNT = NO_ID  # the payee of a payment that leaves the banking system (cash out)
 _HOUR_US = 3_600_000_000
 _CHINA_HOURS = 8  # China time is UTC+8; a night payment is one before 06:00 China time
 _NIGHT_ENDS = 6
@@ -68,7 +68,7 @@ def payment_columns(transactions: pa.Table) -> PaymentColumns:
 
 def account_ledger_of(payments: PaymentColumns, as_of: datetime) -> pa.Table:
     """Each account's own payment figures up to `as_of`: `LEDGER_SQL`'s rows, from columns."""
-    until = int(pa.scalar(as_of, TIME).cast(pa.int64()).as_py())
+    until = epoch_us(as_of)
     p = payments
     payer, payee, us, fen, cash = p.payer, p.payee, p.time_us, p.amount_fen, p.cash_out
     if len(us) and us.max() > until:  # the engine's book never holds later rows: no copies then
@@ -140,8 +140,7 @@ def _times(us: IntArray, null: BoolArray) -> pa.Array:
 
 def _fans(payer: IntArray, payee: IntArray, n: int) -> tuple[IntArray, IntArray]:
     """Distinct payers of each account and distinct payees of each (payments to an account)."""
-    pair = np.sort(payer * n + payee)
-    pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair
+    pair = sorted_distinct(payer * n + payee)
     return _count(pair % n, n), _count(pair // n, n)
 
 
@@ -152,8 +151,7 @@ def _hold_seconds(
     # One sort of (account, time, side) keys puts each account's payments in time order, an
     # inflow before an outflow of the same microsecond (an outflow then counts as its next).
     # Times enter as dense ranks so that the three fit one int64.
-    times = np.sort(np.concatenate([t_in, t_out]))
-    times = times[np.r_[True, times[1:] != times[:-1]]] if len(times) else times
+    times = sorted_distinct(np.concatenate([t_in, t_out]))
     rank_bits = max(len(times).bit_length(), 1)
     if int(n).bit_length() + rank_bits + 1 > 63:
         raise OverflowError("too many accounts and distinct times for one sort key")

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
 from fraudlink.store import Store
+from fraudlink.store.arrays import sorted_distinct
 
 FOLD_ROWS = 2_000_000
 """Calls read per step when folding in: bounds memory when a large store is first folded in."""
@@ -142,11 +143,6 @@ def _firsts(sorted_keys: np.ndarray) -> np.ndarray:
     return np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
 
 
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct keys (`np.unique` is many times slower than a sort in NumPy 2.4)."""
-    s = np.sort(keys)
-    return s[_firsts(s)]
-
 
 def _grown(a: np.ndarray, n: int, fill: int = 0) -> np.ndarray:
     return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
@@ -237,9 +233,9 @@ class SimScoreBook:
         new = self._callees.add(keys, times)
         self._n_callees += np.bincount(keys[new] & _LOW, minlength=n)
 
-        keys = _distinct((day << 32) + caller)
+        keys = sorted_distinct((day << 32) + caller)
         self._n_days += np.bincount(keys[self._days.add(keys)] & _LOW, minlength=n)
-        keys = _distinct((caller << 32) | cell)
+        keys = sorted_distinct((caller << 32) | cell)
         self._n_cells += np.bincount(keys[self._cell_pairs.add(keys)] >> 32, minlength=n)
 
     def _outgoing(self) -> pa.Table:

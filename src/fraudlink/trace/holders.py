@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
+from fraudlink.store.arrays import run_positions
 from fraudlink.store.compute import compute_connection
 
 Holder = tuple[str, str, str]  # (institution id, institution name, account holder's name)
@@ -168,8 +169,7 @@ class _HashIndex:
         for keys, rows in self.parts:
             lo = np.searchsorted(keys, hashes, side="left")
             n = np.searchsorted(keys, hashes, side="right") - lo
-            pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
-            found.append(rows[np.repeat(lo, n) + pos])
+            found.append(rows[run_positions(lo, n)])
             which.append(np.repeat(np.arange(len(hashes), dtype=np.int64), n))
         rows, at = np.concatenate(found), np.concatenate(which)
         if not len(rows):

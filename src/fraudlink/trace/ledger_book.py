@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import pairwise, repeat
 
 import numpy as np
@@ -27,17 +26,18 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fraudlink.store.arrays import NO_ID, TIME, run_positions, sorted_distinct
+
 IntArray = npt.NDArray[np.int64]
 Bound = IntArray | int  # epoch µs: one for all accounts, or one per account
 COLUMNS = ("txn_id", "time", "from_account", "to_account", "amount_fen", "channel", "terminal")
-NO_ACCOUNT = -1  # a payment out of the banking system (cash out) has no payee account
+NO_ACCOUNT = NO_ID  # a payment out of the banking system (cash out) has no payee account
 _TAIL_SHARE = 32  # merge the tail once it holds more than 1/32 of the sorted part
 _MIN_TAIL = 65_536
 _CHUNKS_PER_SEGMENT = 64  # inserted tables are combined 64 at a time, so a take stays cheap
 _NEVER = np.iinfo(np.int64).max
 _EARLIEST_US = -(2**62)
 _LOW32 = (1 << 32) - 1
-TIME = pa.timestamp("us", "UTC")
 
 
 @dataclass
@@ -131,7 +131,7 @@ class LedgerBook:
         tail whole), so callers keep their own exact conditions."""
         into = self._rows_of(self._in, self._dst, *_windows(payees, payee_lo, payee_hi))
         out_of = self._rows_of(self._out, self._frm, *_windows(payers, payer_lo, payer_hi))
-        return self._take(_distinct(np.concatenate([into, out_of])))
+        return self._take(sorted_distinct(np.concatenate([into, out_of])))
 
     def ids(self, accounts: Sequence[str | None]) -> IntArray:
         """The book's id of each account, in order (NO_ACCOUNT for one it has not seen)."""
@@ -162,7 +162,7 @@ class LedgerBook:
         rows = self._rows_of(self._in, self._dst, ids, lo, last)
         at, t = np.searchsorted(ids, self._dst[rows]), self._time[rows]
         ins = rows[(t >= lo[at]) & (t <= last[at])]
-        return self._take(_distinct(np.concatenate([outs, ins])))
+        return self._take(sorted_distinct(np.concatenate([outs, ins])))
 
     def holds(self, ids: IntArray, until_us: int) -> tuple[IntArray, IntArray, IntArray]:
         """Every payment into one of the accounts `ids` up to `until`, with the first payment out
@@ -218,7 +218,7 @@ class LedgerBook:
                 src, t, d = self._frm[rows], self._time[rows], self._dst[rows]
                 ok = (t >= first[src]) & (t <= until_us) & (d != NO_ACCOUNT)
                 level = _least(d[ok], t[ok], hop[src[ok]] + 1, first, hop)
-            reached = _distinct(np.concatenate(touched))
+            reached = sorted_distinct(np.concatenate(touched))
             return reached, first[reached]  # a fancy index copies before the reset
         finally:
             # Leave the scratch clean for the next call, even when this one failed.
@@ -283,10 +283,7 @@ class LedgerBook:
             return np.empty(0, np.int64)
         lo = np.searchsorted(side.keys, _sort_key(ids, lo_us), side="left")
         hi = np.searchsorted(side.keys, _sort_key(ids, hi_us), side="right")
-        n = np.maximum(hi - lo, 0)
-        # Positions lo..hi-1 of every id in one vector: offsets within runs plus run starts.
-        pos = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
-        pos += np.repeat(lo, n)
+        pos = run_positions(lo, np.maximum(hi - lo, 0))
         # The tail by a mark per account (np.isin sorted the whole tail at every question).
         mark = self._marks()
         mark[ids] = True
@@ -309,12 +306,6 @@ class LedgerBook:
         return pa.concat_tables(out) if out else self._schema.empty_table()
 
 
-def _distinct(a: IntArray) -> IntArray:
-    """The distinct values, sorted (`np.unique` hashes, and is many times slower at this size)."""
-    a = np.sort(a)
-    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
-
-
 def _windows(ids: IntArray, lo: IntArray, hi: IntArray) -> tuple[IntArray, ...]:
     """Ids sorted and distinct, each with the span of its windows (unknown accounts dropped)."""
     known = ids != NO_ACCOUNT
@@ -332,11 +323,6 @@ def _sort_key(ids: IntArray, us: IntArray | int) -> IntArray:
     rows in time order, so a time window is one binary search away."""
     sec = np.clip(np.floor_divide(us, 1_000_000), 0, _LOW32)
     return (ids << 32) | sec
-
-
-def epoch_us(t: datetime) -> int:
-    """A time as epoch microseconds, as the book keeps it."""
-    return int(pa.scalar(t, TIME).cast(pa.int64()).as_py())
 
 
 def _grow(buf: IntArray, values: IntArray, n: int) -> IntArray:

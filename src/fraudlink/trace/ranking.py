@@ -8,8 +8,9 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 from fraudlink.store import Store
+from fraudlink.store.arrays import TIME, epoch_us
 from fraudlink.store.compute import registered
-from fraudlink.trace.ledger_book import TIME, LedgerBook, epoch_us
+from fraudlink.trace.ledger_book import LedgerBook
 
 # An account never seen paying out after an inflow gets this hold time: no evidence it is fast.
 DEFAULT_HOLD = dt.timedelta(hours=24)

@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
+from fraudlink.store.arrays import TIME, epoch_us
 from fraudlink.store.compute import registered
-from fraudlink.trace.ledger_book import TIME, LedgerBook, epoch_us
+from fraudlink.trace.ledger_book import LedgerBook
 
 FRONTIER_SQL = """
 with recursive f(account, first_at, hop) using key (account) as (

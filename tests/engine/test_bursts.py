@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudlink.engine.bursts import BURST_SCORE, MIN_CALLS, WINDOW, BurstWatch
+from fraudlink.engine.bursts import (
+    BURST_SCORE,
+    KEY_DIGITS,
+    MIN_CALLS,
+    WINDOW,
+    BurstWatch,
+    number_keys,
+    number_of_key,
+)
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 NUMBERS = [f"1380000000{i}" for i in range(4)]
@@ -22,6 +31,16 @@ calls_ = st.tuples(
     st.one_of(st.none(), st.integers(0, 90)),
 )  # fmt: skip
 batches = st.lists(st.lists(calls_, max_size=40), min_size=1, max_size=20)
+# Numbers that spell the same integer, and numbers with no integer key, which send the window
+# back to counting strings for as long as they are in it.
+ODD = ["0138", "138", "00138", "+8613800000000", "１３８", "1" * (KEY_DIGITS + 1)]
+odd_calls = st.tuples(
+    st.sampled_from(NUMBERS[:2] + ODD),
+    st.sampled_from(NUMBERS[:1] + ODD + OTHERS),
+    st.sampled_from(["voice", "sms"]),
+    st.one_of(st.none(), st.integers(0, 90)),
+)  # fmt: skip
+odd_batches = st.lists(st.lists(st.one_of(calls_, odd_calls), max_size=40), min_size=1, max_size=20)
 
 
 def table(calls: list[Call]) -> pa.Table:
@@ -46,9 +65,8 @@ def bursting(hour: list[Call]) -> set[str]:
     return out
 
 
-@settings(max_examples=80, deadline=None)
-@given(batches, st.integers(5, 40))
-def test_bursts_are_counted_over_the_last_hour(batch_calls: list[list[Call]], minutes: int) -> None:
+def replay_against_hand_count(batch_calls: list[list[Call]], minutes: int) -> None:
+    """Feed the batches in; at each, the watch flags what counting the hour by hand flags."""
     watch = BurstWatch()
     seen: list[tuple[datetime, list[Call]]] = []
     for i, calls in enumerate(batch_calls):
@@ -57,6 +75,41 @@ def test_bursts_are_counted_over_the_last_hour(batch_calls: list[list[Call]], mi
         hour = [c for t, cs in seen if now - t < WINDOW for c in cs]
         got = watch.add(table(calls), now)
         assert got == dict.fromkeys(bursting(hour), BURST_SCORE)
+
+
+@settings(max_examples=80, deadline=None)
+@given(batches, st.integers(5, 40))
+def test_bursts_are_counted_over_the_last_hour(batch_calls: list[list[Call]], minutes: int) -> None:
+    # Every number here has an integer key: the string count must not be needed.
+    def no_strings(self: BurstWatch, hour: pa.Table) -> dict[str, float]:
+        raise AssertionError("counted as strings")
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(BurstWatch, "bursting", no_strings)
+        replay_against_hand_count(batch_calls, minutes)
+
+
+@settings(max_examples=80, deadline=None)
+@given(odd_batches, st.integers(5, 40))
+def test_numbers_without_a_key_are_counted_as_strings(
+    batch_calls: list[list[Call]], minutes: int
+) -> None:
+    replay_against_hand_count(batch_calls, minutes)
+
+
+@given(st.lists(st.text("0123456789", min_size=1, max_size=KEY_DIGITS), max_size=30))
+def test_a_number_key_spells_its_number_back(numbers: list[str]) -> None:
+    keys = number_keys(pa.chunked_array([pa.array(numbers, pa.string())]))
+    assert keys is not None
+    assert [number_of_key(k) for k in keys.tolist()] == numbers
+    assert len(set(keys.tolist())) == len(set(numbers))  # "0138" and "138" stay apart
+
+
+@pytest.mark.parametrize(
+    "odd", ["", "+8613800000000", "138 0000", "１３８", "1" * (KEY_DIGITS + 1), None]
+)
+def test_a_number_that_is_not_plain_digits_has_no_key(odd: str | None) -> None:
+    assert number_keys(pa.array(["13800000000", odd], pa.string())) is None
 
 
 def test_a_sim_box_bursts_and_a_called_number_does_not() -> None:
@@ -70,6 +123,8 @@ def test_the_thresholds_are_inclusive() -> None:
     at = [(NUMBERS[2], f"139{i:08d}", "voice", 5 if i < 16 else 60) for i in range(MIN_CALLS)]
     assert BurstWatch().add(table(at), T0) == {NUMBERS[2]: BURST_SCORE}  # 20 calls, 80% short
     assert BurstWatch().add(table(at[1:]), T0) == {}  # 19 calls
+    fewer_short = [(n, m, k, 60 if i == 15 else d) for i, (n, m, k, d) in enumerate(at)]
+    assert BurstWatch().add(table(fewer_short), T0) == {}  # 20 calls, 75% short
     later = BurstWatch()
     later.add(table(at[:10]), T0)
     assert later.add(table(at[10:]), T0 + WINDOW - timedelta(microseconds=1)) != {}

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
 from fraudlink.store import Store
 from fraudlink.store.arrays import sorted_distinct
+from fraudlink.store.string_ids import StringIds
 
 FOLD_ROWS = 2_000_000
 """Calls read per step when folding in: bounds memory when a large store is first folded in."""
@@ -39,27 +40,6 @@ _BOOK_SOURCES = {
       from {_OUT}""",
     "incoming": f"select msisdn, n_in from {_IN}",
 }
-
-
-class _Dictionary:
-    """Dense ids for strings, in order of first sight."""
-
-    def __init__(self) -> None:
-        self.values = pa.array([], pa.string())
-
-    def ids(self, values: pa.Array) -> np.ndarray:
-        """The id of every value, giving new values the next free ids."""
-        idx = pc.index_in(values, value_set=self.values)
-        out = idx.fill_null(-1).to_numpy().astype(np.int64)
-        missing = np.flatnonzero(out < 0)
-        if len(missing):
-            fresh = values.take(missing)
-            new = pc.unique(fresh)
-            out[missing] = pc.index_in(fresh, value_set=new).to_numpy() + len(self.values)
-            self.values = pa.concat_arrays([self.values, new])
-        if len(self.values) >= 2**31:
-            raise OverflowError("more than 2^31 distinct values: pair keys would overflow")
-        return out
 
 
 class _PairSet:
@@ -143,7 +123,6 @@ def _firsts(sorted_keys: np.ndarray) -> np.ndarray:
     return np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
 
 
-
 def _grown(a: np.ndarray, n: int, fill: int = 0) -> np.ndarray:
     return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
 
@@ -155,8 +134,8 @@ class SimScoreBook:
         self.store = store
         self.calls_seen = 0
         self._latest = np.iinfo(np.int64).min  # latest call time folded in, epoch microseconds
-        self._numbers = _Dictionary()
-        self._cells = _Dictionary()
+        self._numbers = StringIds()
+        self._cells = StringIds()
         z = np.zeros(0, np.int64)
         self._n_out, self._n_short, self._n_in = z, z.copy(), z.copy()
         self._n_days, self._n_callees, self._n_cells = z.copy(), z.copy(), z.copy()
@@ -209,6 +188,8 @@ class SimScoreBook:
             [chunk["caller"].combine_chunks(), chunk["callee"].combine_chunks()]
         ).cast(pa.string())
         ids = self._numbers.ids(both)
+        if len(self._numbers) >= 2**31:
+            raise OverflowError("more than 2^31 distinct numbers: pair keys would overflow")
         caller, callee = ids[:k], ids[k:]
         cell = self._cells.ids(chunk["cell_id"].combine_chunks().cast(pa.string()))
         t = chunk["t"].to_numpy()
@@ -216,7 +197,7 @@ class SimScoreBook:
         short = chunk["short"].to_numpy().astype(bool)
         self._latest = max(self._latest, int(t.max()))
 
-        n = len(self._numbers.values)
+        n = len(self._numbers)
         for name in ("_n_out", "_n_short", "_n_in", "_n_days", "_n_callees", "_n_cells"):
             setattr(self, name, _grown(getattr(self, name), n))
         self._first = _grown(self._first, n, np.iinfo(np.int64).max)
@@ -239,28 +220,28 @@ class SimScoreBook:
         self._n_cells += np.bincount(keys[self._cell_pairs.add(keys)] >> 32, minlength=n)
 
     def _outgoing(self) -> pa.Table:
-        at = np.flatnonzero(self._n_out[: len(self._numbers.values)] > 0)
+        at = np.flatnonzero(self._n_out[: len(self._numbers)] > 0)
         return pa.table({
-            "msisdn": self._numbers.values.take(at),
+            "msisdn": self._numbers.values().take(at),
             "n_out": self._n_out[at], "n_days": self._n_days[at],
             "distinct_callees": self._n_callees[at], "n_short": self._n_short[at],
             "n_cells": self._n_cells[at], "first_call": pa.array(self._first[at], _UTC_US),
         })  # fmt: skip
 
     def _incoming(self) -> pa.Table:
-        at = np.flatnonzero(self._n_in[: len(self._numbers.values)] > 0)
-        return pa.table({"msisdn": self._numbers.values.take(at), "n_in": self._n_in[at]})
+        at = np.flatnonzero(self._n_in[: len(self._numbers)] > 0)
+        return pa.table({"msisdn": self._numbers.values().take(at), "n_in": self._n_in[at]})
 
     def _to_victims(self) -> pa.Table:
         """(caller, callee, earliest time) of every pair calling a number in a victim report."""
         sql = "select distinct victim_msisdn as m from victim_reports where victim_msisdn not null"
         victims = self.store.arrow(sql)["m"].combine_chunks().cast(pa.string())
         # Probing the numbers against the few victims beats hashing every number to probe them.
-        found = pc.is_in(self._numbers.values, value_set=victims)
+        found = pc.is_in(self._numbers.values(), value_set=victims)
         ids = np.flatnonzero(found.to_numpy(zero_copy_only=False)).astype(np.int64)
         keys, times = self._callees.within(ids << 32, (ids + 1) << 32)
         return pa.table({
-            "caller": self._numbers.values.take(keys & _LOW),
-            "callee": self._numbers.values.take(keys >> 32),
+            "caller": self._numbers.values().take(keys & _LOW),
+            "callee": self._numbers.values().take(keys >> 32),
             "time": pa.array(times, _UTC_US),
         })  # fmt: skip

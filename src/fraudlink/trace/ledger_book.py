@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store.arrays import NO_ID, TIME, run_positions, sorted_distinct
+from fraudlink.store.string_ids import StringIds
 
 IntArray = npt.NDArray[np.int64]
 Bound = IntArray | int  # epoch µs: one for all accounts, or one per account
@@ -53,7 +54,7 @@ class LedgerBook:
     """The transactions known so far, findable by account."""
 
     def __init__(self) -> None:
-        self._codes: dict[str, int] = {}
+        self._ids = StringIds()  # account -> id, numbered as first seen
         self._time = np.empty(0, np.int64)  # epoch microseconds, one per row
         self._frm = np.empty(0, np.int64)
         self._dst = np.empty(0, np.int64)
@@ -101,7 +102,7 @@ class LedgerBook:
 
     def accounts(self) -> pa.Array:
         """The account number of each id, in id order."""
-        return pa.array(list(self._codes), pa.string())  # a dict keeps its insertion order
+        return self._ids.values()
 
     def columns(self) -> tuple[IntArray, IntArray, IntArray]:
         """Each row's payer id, payee id (NO_ACCOUNT for none) and epoch µs, in row order."""
@@ -135,9 +136,7 @@ class LedgerBook:
 
     def ids(self, accounts: Sequence[str | None]) -> IntArray:
         """The book's id of each account, in order (NO_ACCOUNT for one it has not seen)."""
-        codes = self._codes
-        got = [codes.get(a, NO_ACCOUNT) if a is not None else NO_ACCOUNT for a in accounts]
-        return np.array(got, np.int64)
+        return self._ids.ids(pa.array(accounts, pa.string()), add=False)
 
     def reach(self, seed_to: IntArray, seed_us: IntArray, until_us: int, max_hops: int) -> IntArray:
         """Ids of every account the seed payments' money could reach by `until`, to `max_hops`."""
@@ -229,7 +228,7 @@ class LedgerBook:
 
     def _scratch(self) -> tuple[IntArray, IntArray]:
         """Per-account taint time and hops for one reach, all `_NEVER` between calls."""
-        n = len(self._codes)
+        n = len(self._ids)
         if len(self._first) < n:
             grow = np.full(max(n, 2 * len(self._first)) - len(self._first), _NEVER, np.int64)
             self._first = np.concatenate([self._first, grow])
@@ -239,24 +238,14 @@ class LedgerBook:
     def _marks(self) -> npt.NDArray[np.bool_]:
         """One flag per account, all False between calls, and one more past the last id, never
         set, that NO_ACCOUNT (-1) indexes."""
-        if len(self._mark) <= len(self._codes):
-            self._mark = np.zeros(2 * len(self._codes) + 1, bool)
+        if len(self._mark) <= len(self._ids):
+            self._mark = np.zeros(2 * len(self._ids) + 1, bool)
         return self._mark
 
     def _encode(self, *columns: pa.ChunkedArray) -> list[IntArray]:
         """Integer ids of the columns' accounts, new accounts numbered as they first appear."""
-        # Arrow keeps no hash table across calls, so ids live in a dict, looked up once per
-        # distinct account of the table with a C-level map (no Python loop per row).
         both = pa.chunked_array([c for col in columns for c in col.chunks], pa.string())
-        enc = pc.dictionary_encode(both.combine_chunks())
-        names = enc.dictionary.to_pylist()
-        got = np.fromiter(map(self._codes.get, names, repeat(NO_ACCOUNT)), np.int64, len(names))
-        new = np.flatnonzero(got == NO_ACCOUNT)
-        n = len(self._codes)
-        got[new] = np.arange(n, n + len(new), dtype=np.int64)
-        self._codes.update(zip([names[i] for i in new.tolist()], got[new].tolist(), strict=True))
-        idx = pc.fill_null(enc.indices, len(names)).to_numpy(zero_copy_only=False)
-        ids = np.append(got, NO_ACCOUNT)[idx]
+        ids = self._ids.ids(both)
         bounds = np.cumsum([0, *(len(c) for c in columns)])
         return [ids[a:b] for a, b in pairwise(bounds.tolist())]
 

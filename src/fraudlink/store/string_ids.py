@@ -1,0 +1,133 @@
+"""Dense integer ids for strings (account numbers, phone numbers, cells), kept across batches.
+
+Arrow's kernels build their hash table afresh at every call, and a Python dict costs a lookup
+per value. Most identifiers the feeds carry are plain digit strings (bank cards, phone numbers),
+and such a string is its own integer key: those are found by binary search in sorted arrays of
+keys. Any other string (letters, a leading zero, a number too long for 64 bits) goes through a
+dict. Ids count up from 0 in the order the strings are first seen, whichever way they are found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudlink.store.arrays import NO_ID, IntArray
+
+KeyArray = npt.NDArray[np.uint64]
+BoolArray = npt.NDArray[np.bool_]
+
+MAX_KEY_DIGITS = 19  # 10**19 - 1 < 2**64
+_TAIL_SHARE = 16  # the sorted tail is merged into the main part once it passes 1/16 of it
+_MIN_TAIL = 65_536
+
+
+def digit_keys(values: pa.Array) -> tuple[BoolArray, KeyArray]:
+    """Which strings are plain digits (1 to 19, and no leading zero but in "0" itself), and each
+    one's value (0 for the others): no two such strings share a value."""
+    arr = values.cast(pa.string())
+    n = pc.binary_length(arr)
+    ok = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(n, MAX_KEY_DIGITS))
+    ok = pc.and_(ok, pc.or_(pc.invert(pc.starts_with(arr, "0")), pc.equal(n, 1)))
+    ok = pc.fill_null(ok, False)
+    keyable = np.asarray(ok.to_numpy(zero_copy_only=False), bool)
+    keys = np.zeros(len(arr), np.uint64)
+    keys[keyable] = pc.cast(arr.filter(ok), pa.uint64()).to_numpy(zero_copy_only=False)
+    return keyable, keys
+
+
+class StringIds:
+    """Dense ids for strings, numbered in the order they are first seen."""
+
+    def __init__(self) -> None:
+        empty_keys, empty_ids = np.empty(0, np.uint64), np.empty(0, np.int64)
+        self._main = (empty_keys, empty_ids)  # sorted digit keys and their ids
+        self._tail = (empty_keys, empty_ids)  # the same for recent keys, merged in past a share
+        self._other: dict[str, int] = {}  # strings that are not plain digits
+        self._names: list[pa.Array] = []  # the strings, in id order, a piece per call
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def values(self) -> pa.Array:
+        """Every string seen, in id order."""
+        if len(self._names) != 1:
+            self._names = [pa.concat_arrays([pa.array([], pa.string()), *self._names])]
+        return self._names[0]
+
+    def ids(self, values: pa.Array | pa.ChunkedArray, add: bool = True) -> IntArray:
+        """Each string's id (NO_ID for a null); a string not seen before gets the next free id
+        if `add`, else NO_ID."""
+        arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        arr = arr.cast(pa.string())
+        out = np.full(len(arr), NO_ID, np.int64)
+        if not len(arr):
+            return out
+        keyable, keys = digit_keys(arr)
+        at_d = np.flatnonzero(keyable)
+        uniq, got_d, each_d, first_d = self._find_digits(keys[at_d])
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), bool)
+        at_o = np.flatnonzero(valid & ~keyable)
+        names, got_o, each_o, first_o = self._find_others(arr.take(at_o))
+        if add:
+            new_d, new_o = got_d == NO_ID, got_o == NO_ID
+            first = np.concatenate([at_d[first_d[new_d]], at_o[first_o[new_o]]])
+            if len(first):
+                # Numbered in the order they first appear here, digits or not.
+                order = np.argsort(first)
+                fresh = np.empty(len(first), np.int64)
+                fresh[order] = np.arange(self._n, self._n + len(first), dtype=np.int64)
+                self._n += len(first)
+                self._names.append(arr.take(pa.array(first[order])))
+                got_d[new_d], got_o[new_o] = fresh[: new_d.sum()], fresh[new_d.sum() :]
+                self._add_keys(uniq[new_d], got_d[new_d])
+                self._other.update(zip([names[i] for i in np.flatnonzero(new_o).tolist()],
+                                       got_o[new_o].tolist(), strict=True))  # fmt: skip
+        out[at_d], out[at_o] = got_d[each_d], got_o[each_o]
+        return out
+
+    def _find_digits(self, k: KeyArray) -> tuple[KeyArray, IntArray, IntArray, IntArray]:
+        """The distinct keys (sorted), their ids (NO_ID if unseen), which distinct key each of
+        `k` is, and where each distinct key first appears in `k`."""
+        order = np.argsort(k)
+        sk = k[order]
+        starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if len(k) else order
+        uniq = sk[starts]
+        got = np.full(len(uniq), NO_ID, np.int64)
+        for keys, ids in (self._main, self._tail):
+            if len(keys) and len(uniq):
+                pos = np.minimum(np.searchsorted(keys, uniq), len(keys) - 1)
+                hit = keys[pos] == uniq
+                got[hit] = ids[pos[hit]]
+        each = np.empty(len(k), np.int64)
+        each[order] = np.repeat(np.arange(len(uniq)), np.diff(np.r_[starts, len(k)]))
+        first = np.minimum.reduceat(order, starts) if len(k) else order
+        return uniq, got, each, first
+
+    def _find_others(self, arr: pa.Array) -> tuple[list[str], IntArray, IntArray, IntArray]:
+        """`_find_digits` for strings that are not plain digits: one dict lookup per distinct
+        string, in order of first appearance."""
+        enc = pc.dictionary_encode(arr)
+        names = enc.dictionary.to_pylist()
+        got = np.array([self._other.get(s, NO_ID) for s in names], np.int64)
+        each = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)
+        # The dictionary lists strings as they first appear: where the running maximum rises.
+        top = np.maximum.accumulate(each) if len(each) else each
+        first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(each) else each
+        return names, got, each, first
+
+    def _add_keys(self, keys: KeyArray, ids: IntArray) -> None:
+        """Put new sorted keys into the tail, and the tail into the main part past its share."""
+        if not len(keys):
+            return
+        (main_k, main_i), (tail_k, tail_i) = self._main, self._tail
+        pos = np.searchsorted(tail_k, keys)
+        tail_k, tail_i = np.insert(tail_k, pos, keys), np.insert(tail_i, pos, ids)
+        if len(tail_k) > max(_MIN_TAIL, len(main_k) // _TAIL_SHARE):
+            pos = np.searchsorted(main_k, tail_k)
+            main_k, main_i = np.insert(main_k, pos, tail_k), np.insert(main_i, pos, tail_i)
+            tail_k, tail_i = tail_k[:0], tail_i[:0]
+        self._main, self._tail = (main_k, main_i), (tail_k, tail_i)

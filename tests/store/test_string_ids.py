@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from fraudlink.store import string_ids
 from fraudlink.store.arrays import NO_ID
-from fraudlink.store.string_ids import MAX_KEY_DIGITS, StringIds, digit_keys
+from fraudlink.store.string_ids import (
+    MAX_KEY_DIGITS,
+    MAX_LENGTH_KEY_DIGITS,
+    StringIds,
+    digit_keys,
+    digits_of_key,
+)
 
 # Digit strings that are keys, and strings next to them that are not: a leading zero spells the
 # same number, 20 digits do not fit, full-width digits are digits to Unicode only.
@@ -73,3 +79,13 @@ def test_digit_keys_are_distinct_for_distinct_strings(values: list[str | None]) 
 )  # fmt: skip
 def test_which_strings_are_their_own_key(value: str | None, keyable: bool) -> None:
     assert digit_keys(pa.array([value], pa.string()))[0].tolist() == [keyable]
+
+
+@given(st.lists(st.one_of(digits, odd, st.none()), max_size=40))
+def test_keys_with_length_keep_leading_zeros_apart(values: list[str | None]) -> None:
+    keyable, keys = digit_keys(pa.array(values, pa.string()), with_length=True)
+    for s, ok, k in zip(values, keyable.tolist(), keys.tolist(), strict=True):
+        plain = s is not None and s.isascii() and s.isdigit()
+        assert ok == (plain and len(s or "") <= MAX_LENGTH_KEY_DIGITS)
+        if ok:
+            assert digits_of_key(k) == s and k < 2**62

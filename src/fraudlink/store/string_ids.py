@@ -20,22 +20,35 @@ KeyArray = npt.NDArray[np.uint64]
 BoolArray = npt.NDArray[np.bool_]
 
 MAX_KEY_DIGITS = 19  # 10**19 - 1 < 2**64
+MAX_LENGTH_KEY_DIGITS = 17  # (10**17 - 1) * 32 + 17 < 2**62
+LENGTH_BITS = 5
 _TAIL_SHARE = 16  # the sorted tail is merged into the main part once it passes 1/16 of it
 _MIN_TAIL = 65_536
 
 
-def digit_keys(values: pa.Array) -> tuple[BoolArray, KeyArray]:
-    """Which strings are plain digits (1 to 19, and no leading zero but in "0" itself), and each
-    one's value (0 for the others): no two such strings share a value."""
+def digit_keys(values: pa.Array, with_length: bool = False) -> tuple[BoolArray, KeyArray]:
+    """Which strings are plain ASCII digits, each one's integer key (0 for the others): no two
+    strings share a key. A key is the value, for 1 to 19 digits with no leading zero (but "0");
+    or, `with_length`, the value times 32 plus the length, for any 1 to 17 digits."""
     arr = values.cast(pa.string())
     n = pc.binary_length(arr)
-    ok = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(n, MAX_KEY_DIGITS))
-    ok = pc.and_(ok, pc.or_(pc.invert(pc.starts_with(arr, "0")), pc.equal(n, 1)))
+    longest = MAX_LENGTH_KEY_DIGITS if with_length else MAX_KEY_DIGITS
+    ok = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(n, longest))  # "" is not decimal
+    if not with_length:
+        ok = pc.and_(ok, pc.or_(pc.invert(pc.starts_with(arr, "0")), pc.equal(n, 1)))
     ok = pc.fill_null(ok, False)
     keyable = np.asarray(ok.to_numpy(zero_copy_only=False), bool)
     keys = np.zeros(len(arr), np.uint64)
     keys[keyable] = pc.cast(arr.filter(ok), pa.uint64()).to_numpy(zero_copy_only=False)
+    if with_length:
+        length = np.asarray(pc.filter(n, ok).to_numpy(zero_copy_only=False), np.uint64)
+        keys[keyable] = (keys[keyable] << np.uint64(LENGTH_BITS)) | length
     return keyable, keys
+
+
+def digits_of_key(key: int) -> str:
+    """The string a `digit_keys(..., with_length=True)` key was made from."""
+    return f"{key >> LENGTH_BITS:0{key & ((1 << LENGTH_BITS) - 1)}d}"
 
 
 class StringIds:

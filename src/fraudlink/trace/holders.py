@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from fraudlink.store import Store
 from fraudlink.store.arrays import run_positions
 from fraudlink.store.compute import compute_connection
+from fraudlink.store.store import scalar
 
 Holder = tuple[str, str, str]  # (institution id, institution name, account holder's name)
 
@@ -81,7 +82,9 @@ class HolderBook:
         return out
 
     def _sync(self, store: Store) -> None:
-        n = store.count("bank_accounts")
+        # A bare count: `Store.count` first checks the name in information_schema, which took
+        # 1.8 ms of a 35 ms payment match at city.
+        n = int(scalar(store.con, "select count(*) from bank_accounts"))
         first = self._rows.n
         if n <= first:
             return

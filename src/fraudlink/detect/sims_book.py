@@ -15,11 +15,10 @@ from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
 from fraudlink.store import Store
-from fraudlink.store.arrays import sorted_distinct
+from fraudlink.store.arrays import NO_ID, sorted_distinct
 from fraudlink.store.string_ids import StringIds
 
 FOLD_ROWS = 2_000_000
@@ -236,9 +235,9 @@ class SimScoreBook:
         """(caller, callee, earliest time) of every pair calling a number in a victim report."""
         sql = "select distinct victim_msisdn as m from victim_reports where victim_msisdn not null"
         victims = self.store.arrow(sql)["m"].combine_chunks().cast(pa.string())
-        # Probing the numbers against the few victims beats hashing every number to probe them.
-        found = pc.is_in(self._numbers.values(), value_set=victims)
-        ids = np.flatnonzero(found.to_numpy(zero_copy_only=False)).astype(np.int64)
+        # The few victims looked up in the book's own ids, not every number probed against them.
+        ids = self._numbers.ids(victims, add=False)
+        ids = sorted_distinct(ids[ids != NO_ID])
         keys, times = self._callees.within(ids << 32, (ids + 1) << 32)
         return pa.table({
             "caller": self._numbers.values().take(keys & _LOW),

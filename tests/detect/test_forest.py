@@ -97,3 +97,14 @@ def test_mule_model_scores_the_same_compiled(demo_store: Store, day: Day) -> Non
         got = MuleModel(model.views).probabilities(feats)
     assert np.array_equal(got, want)
     assert (want >= 0.5).any()  # the comparison reaches flagged accounts, not only the clean
+
+
+def test_without_lleaves_lightgbm_predicts_at_every_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where llvmlite has no wheel: nothing is compiled, and the probabilities are the same."""
+    booster, probe = _booster(4, 20, 7)
+    monkeypatch.setattr(forest, "lleaves", None)
+    assert not forest.compiles(10**9)
+    got = forest.probabilities(booster, probe, compile_from=0)
+    assert np.array_equal(got, booster.predict(probe))
+    with pytest.raises(RuntimeError, match="lleaves"):
+        forest.compiled_raw_scores(booster, probe)

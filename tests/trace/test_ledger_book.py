@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -212,3 +213,26 @@ def test_the_books_hold_times_are_the_stores(
     assert hold_times(scratch_store, accounts, until, book) == hold_times(
         scratch_store, accounts, until
     )
+
+
+def test_with_the_book_tracing_reads_no_ledger_from_the_store(
+    trace_db: Path, tmp_path: Path
+) -> None:
+    """The engine writes the ledger into its store in big deferred inserts, and traces at every
+    tick in between: every row tracing needs must come from the book."""
+    with Store(trace_db, read_only=True) as full:
+        ledger = full.arrow("select * from transactions order by time, txn_id")
+        end = ledger_end(full)
+        want = trace_all(full, end, max_hops=5)
+    with Store(tmp_path / "no-ledger.duckdb") as bare:
+        bare.con.execute(f"attach '{trace_db}' as src (read_only)")
+        for table in bare.tables():
+            if table != "transactions":
+                bare.con.execute(f'insert into "{table}" select * from src."{table}"')
+        bare.con.execute("detach src")
+        assert bare.count("transactions") == 0
+        got = trace_all(bare, end, max_hops=5, book=book_of(ledger, [len(ledger) // 2]))
+    assert want.matched.num_rows and want.positions.num_rows
+    assert got.matched.equals(want.matched)
+    assert got.trail_rows.equals(want.trail_rows)
+    assert got.positions.equals(want.positions)

@@ -153,7 +153,10 @@ class Engine:
         if not (due and dirty):
             return []
         self.last_trace = now
-        self.work.flush(LEDGER)
+        # Every question of a tick reads the ledger book, not the store's ledger: the ledger's
+        # rows go to the book now and into the store in bigger inserts (a daily detection
+        # writes them, or a million of them waiting).
+        self.work.flush(LEDGER, defer=("transactions",))
         todo = sorted(r for r in self.open_reports if r in dirty)
         self._dirty, self._new = set(), set()
         fc = traced_orders(self.store, todo, now, self.stopped, self.book, self.holders)

@@ -24,6 +24,9 @@ from fraudlink.store import Store
 REFERENCE_FEEDS = tuple(f for f in FEED_TABLES if arrival_sql(f) is None)
 """Feeds with no time of their own: known from the start."""
 
+DEFERRED_ROWS = 1_000_000
+"""Deferred rows of a feed are written once this many wait, even with no flush asking."""
+
 WORKING_MEMORY_SHARE = 0.25
 SOURCE_MEMORY_SHARE = 0.1
 
@@ -46,11 +49,13 @@ class WorkingStore:
         self.store = Store(path)
         limit_memory(self.store.con, WORKING_MEMORY_SHARE)
         self._pending: dict[str, list[pa.Table]] = {}
+        self._deferred: dict[str, list[pa.Table]] = {}  # handed to the listeners, not written
         self._listeners: dict[str, list[Callable[[pa.Table], None]]] = {}
         self.rows_written = 0
 
     def on_write(self, feed: str, listener: Callable[[pa.Table], None]) -> None:
-        """Hand `listener` every table of `feed` as it is written, in the store's row order."""
+        """Hand `listener` every table of `feed` as it is written (or deferred), in the store's
+        row order."""
         self._listeners.setdefault(feed, []).append(listener)
 
     def load_reference(self, tables: dict[str, pa.Table]) -> None:
@@ -65,18 +70,45 @@ class WorkingStore:
         for feed, table in events.items():
             self._pending.setdefault(feed, []).append(table)
 
-    def flush(self, feeds: tuple[str, ...] | None = None) -> None:
-        """Write the queued rows of `feeds` (default: all) into the store."""
-        for feed in list(self._pending) if feeds is None else feeds:
+    def flush(self, feeds: tuple[str, ...] | None = None, defer: tuple[str, ...] = ()) -> None:
+        """Write the queued rows of `feeds` (default: all) into the store.
+
+        The rows of the `defer` feeds go to their listeners now and into the store later (at a
+        flush that does not defer them, or once `DEFERRED_ROWS` wait): for a caller whose every
+        reader of those feeds reads the listeners' books. Each insert is a commit: three city
+        days of transactions took 1.75 s in 144 half-hour inserts, 0.55 s in three daily ones."""
+        names = [*self._pending, *(f for f in self._deferred if f not in self._pending)]
+        for feed in names if feeds is None else feeds:
             parts = self._pending.pop(feed, None)
-            if parts:
-                # The history and the replay cursors may spell UTC differently (UTC, Etc/UTC).
-                schema = parts[0].schema
-                self._insert(feed, pa.concat_tables([p.cast(schema) for p in parts]))
+            new = [_combined(parts)] if parts else []
+            held = self._deferred.pop(feed, []) + new
+            if feed in defer and sum(t.num_rows for t in held) < DEFERRED_ROWS:
+                if held:
+                    self._deferred[feed] = held
+            elif held:
+                self._write(feed, _combined(held))
+            for table in new:
+                self._notify(feed, table)
+
+    def close(self) -> None:
+        """Write the deferred rows, and close the store."""
+        try:
+            for feed, held in self._deferred.items():
+                self._write(feed, _combined(held))
+            self._deferred = {}
+        finally:
+            self.store.close()
 
     def _insert(self, feed: str, table: pa.Table) -> None:
-        if ARRIVAL in table.column_names:
-            table = table.drop_columns([ARRIVAL])
+        self._write(feed, table)
+        self._notify(feed, table)
+
+    def _notify(self, feed: str, table: pa.Table) -> None:
+        for listener in self._listeners.get(feed, []):
+            listener(_without_arrival(table))
+
+    def _write(self, feed: str, table: pa.Table) -> None:
+        table = _without_arrival(table)
         con = self.store.con
         con.register("_arrived", table)
         try:
@@ -84,9 +116,15 @@ class WorkingStore:
         finally:
             con.unregister("_arrived")
         self.rows_written += table.num_rows
-        for listener in self._listeners.get(feed, []):
-            listener(table)
 
-    def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+
+
+def _combined(parts: list[pa.Table]) -> pa.Table:
+    """Tables of one feed as one, in order."""
+    # The history and the replay cursors may spell UTC differently (UTC, Etc/UTC).
+    schema = parts[0].schema
+    return pa.concat_tables([p.cast(schema) for p in parts])
+
+
+def _without_arrival(table: pa.Table) -> pa.Table:
+    return table.drop_columns([ARRIVAL]) if ARRIVAL in table.column_names else table

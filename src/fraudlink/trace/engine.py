@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from fraudlink.store import Store
 from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
-from fraudlink.trace.match_payments import MATCHED, match_payments
+from fraudlink.trace.match_payments import MATCHED, match_payments, match_payments_in_book
 from fraudlink.trace.replay import replay
 from fraudlink.trace.subledger import seed_transactions, subledger
 from fraudlink.trace.tables import deposits_table, exits_table, positions_table, trail_table
@@ -94,8 +94,14 @@ def trace_all(
         raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
     as_of = as_of or ledger_end(store)
     reports = reported_by(store, as_of, report_ids)
-    matched = match_payments(store, reports, book=book, holders=holders) if reports else _no_match()
-    return trace_matched(store, matched, as_of, method, max_hops, book)
+    if not reports:
+        return trace_matched(store, _no_match(), as_of, method, max_hops, book)
+    if book is None:
+        return trace_matched(store, match_payments(store, reports), as_of, method, max_hops)
+    # The matched payments' own rows are among those matching read from the book: the seeds
+    # come from there, so no question at a tick reads the store's ledger.
+    matched, near = match_payments_in_book(store, book, reports, holders=holders)
+    return trace_matched(store, matched, as_of, method, max_hops, book, near)
 
 
 def trace_matched(
@@ -105,9 +111,13 @@ def trace_matched(
     method: str = "fifo",
     max_hops: int = 6,
     book: LedgerBook | None = None,
+    rows: pa.Table | None = None,
 ) -> TraceResult:
-    """Trace from payments already matched (report_id, txn_id): e.g. confirmed by the desk."""
-    seeds = seed_transactions(store, matched, as_of)
+    """Trace from payments already matched (report_id, txn_id): e.g. confirmed by the desk.
+
+    `rows`, transactions holding every matched one, are where the seeds are looked up instead
+    of the store's ledger (see `seed_transactions`)."""
+    seeds = seed_transactions(store, matched, as_of, rows)
     ledger = subledger(store, seeds, as_of, max_hops, book) if seeds.num_rows else seeds
     return result_from_ledger(ledger, matched, method, max_hops, as_of)
 

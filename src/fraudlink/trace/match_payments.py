@@ -110,12 +110,26 @@ def match_payments(
     Given the `LedgerBook` of the store's transactions, the same SQL reads only the rows within
     the payments' windows on their accounts (found in memory) instead of scanning the ledger;
     given a `HolderBook` too, the victims' own accounts come from it instead of a scan."""
+    if book is None:
+        report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
+        chosen: list[object] = [report_ids] if report_ids else []
+        sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE, ledger="transactions")
+        return store.arrow(sql, chosen + [window] * 4).cast(MATCHED)
+    return match_payments_in_book(store, book, report_ids, window, holders)[0]
+
+
+def match_payments_in_book(
+    store: Store,
+    book: LedgerBook,
+    report_ids: list[str] | None = None,
+    window: str = "2 hours",
+    holders: HolderBook | None = None,
+) -> tuple[pa.Table, pa.Table]:
+    """`match_payments` from the ledger book, and the book's rows it chose among: every
+    transaction it matched is one of them, with all of the book's columns."""
     report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
     chosen: list[object] = [report_ids] if report_ids else []
     windows = [window] * 4
-    if book is None:
-        sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE, ledger="transactions")
-        return store.arrow(sql, chosen + windows).cast(MATCHED)
     paid = _PAID.format(report_filter=report_filter)
     payments = store.arrow(paid + "select * from p", chosen)
     if holders is None:
@@ -131,7 +145,7 @@ def match_payments(
         near = book.around(ids[payee], lo[payee], hi[payee], ids[~payee], lo[~payee], hi[~payee])
         with registered(store.con, near, "match_ledger") as ledger:
             sql = _GIVEN.format(p=p, mine=mine) + _MATCH.format(tol=_TOLERANCE, ledger=ledger)
-            return store.arrow(sql, windows).cast(MATCHED)
+            return store.arrow(sql, windows).cast(MATCHED), near
 
 
 def _own_accounts(store: Store, payments: pa.Table, holders: HolderBook) -> pa.Table:

@@ -10,6 +10,7 @@ payment out change nobody's share. Nothing outside it is read by the lot account
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 
 import duckdb
@@ -67,13 +68,20 @@ select r.*, s.report_id from rows r left join {seeds} s using (txn_id) order by 
 """
 
 
-def seed_transactions(store: Store, matched: pa.Table, as_of: datetime) -> pa.Table:
-    """The ledger rows of matched payments (report_id + transaction columns), up to as_of."""
-    with registered(store.con, matched.select(["report_id", "txn_id"]), "trace_matched") as name:
+def seed_transactions(
+    store: Store, matched: pa.Table, as_of: datetime, rows: pa.Table | None = None
+) -> pa.Table:
+    """The ledger rows of matched payments (report_id + transaction columns), up to as_of.
+
+    `rows`, transactions that hold every matched one (the ledger book's rows that matching chose
+    among), are looked in instead of the store's whole ledger."""
+    looked_in = nullcontext("transactions") if rows is None else registered(store.con, rows)
+    with registered(store.con, matched.select(["report_id", "txn_id"]), "trace_matched") as name, \
+            looked_in as ledger:  # fmt: skip
         return store.arrow(
             f"""select m.report_id, x.txn_id, x.time, x.from_account, x.to_account,
                        x.amount_fen, x.channel, x.terminal
-                from transactions x join {name} m using (txn_id)
+                from {ledger} x join {name} m using (txn_id)
                 where x.time <= ? and x.to_account is not null order by x.time, x.txn_id""",
             [as_of],
         )

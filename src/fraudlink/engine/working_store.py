@@ -5,7 +5,9 @@ The engine never holds a handle on the source store. The driver copies the refer
 appends each batch as it arrives, so every SQL analysis the engine runs (SIM scores, mule scores,
 tracing, rings) sees exactly the feeds up to its clock, by construction. Rows are buffered in
 memory and written in one insert per feed when an analysis needs them: an insert per 5-minute
-batch and feed would cost more than the analyses.
+batch and feed would cost more than the analyses. A feed whose readers at some point all read
+an in-memory book (the ledger at a fund-control tick) can be handed to the book then and
+written later, in a bigger insert.
 """
 
 from __future__ import annotations

@@ -82,7 +82,9 @@ class WorkingStore:
         names = [*self._pending, *(f for f in self._deferred if f not in self._pending)]
         for feed in names if feeds is None else feeds:
             parts = self._pending.pop(feed, None)
-            new = [_combined(parts)] if parts else []
+            # Held without the arrival column, so that the history's tables and the replay's
+            # combine whatever columns each carried.
+            new = [_without_arrival(_combined(parts))] if parts else []
             held = self._deferred.pop(feed, []) + new
             if feed in defer and sum(t.num_rows for t in held) < DEFERRED_ROWS:
                 if held:
@@ -118,7 +120,6 @@ class WorkingStore:
         finally:
             con.unregister("_arrived")
         self.rows_written += table.num_rows
-
 
 
 def _combined(parts: list[pa.Table]) -> pa.Table:

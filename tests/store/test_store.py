@@ -104,3 +104,11 @@ def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
             con.execute("insert into institutions values ('X', 'x', 'bank', null, 1)")
             raise ZeroDivisionError
         assert store.count("institutions") == 0
+
+
+def test_counting_a_table_the_store_lacks_names_it(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        for name in ("no_such_table", 'persons" where 1=0 --'):
+            with pytest.raises(StoreError, match="no table named"):
+                store.count(name)
+        assert store.count("persons") == 0

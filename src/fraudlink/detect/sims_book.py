@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
 from fraudlink.store import Store
-from fraudlink.store.arrays import NO_ID, sorted_distinct
+from fraudlink.store.arrays import NO_ID, run_positions, sorted_distinct
 from fraudlink.store.string_ids import StringIds
 
 FOLD_ROWS = 2_000_000
@@ -94,9 +94,7 @@ class _PairSet:
                 continue
             k = self.keys[part]
             start, stop = np.searchsorted(k, lo[a:b]), np.searchsorted(k, hi[a:b])
-            lens = stop - start
-            # Every position in the ranges, without a loop over them.
-            at = np.repeat(start - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+            at = run_positions(start, stop - start)  # every position in the ranges
             keys.append(k[at])
             if self.timed:
                 times.append(self.times[part][at])
@@ -164,7 +162,7 @@ class SimScoreBook:
 
     def update(self) -> int:
         """Fold in the calls appended since the last update; return how many there were."""
-        total = int(self.store.con.execute("select count(*) from calls").fetchall()[0][0])
+        total = self.store.count("calls")
         if total < self.calls_seen:
             raise ValueError("calls were deleted: SimScoreBook needs an append-only store")
         start = self.calls_seen

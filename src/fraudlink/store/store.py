@@ -58,8 +58,14 @@ class Store:
 
     def count(self, table: str) -> int:
         """Rows in a table."""
-        self.require_table(table)
-        return int(scalar(self.con, f'select count(*) from "{table}"'))
+        # The name reaches SQL as a quoted identifier and DuckDB refuses a table it lacks, so no
+        # look through information_schema first: that took 1.8 ms of a 35 ms payment match at
+        # city, where the books count their tables before every question.
+        quoted = table.replace('"', '""')
+        try:
+            return int(scalar(self.con, f'select count(*) from "{quoted}"'))
+        except duckdb.CatalogException as e:
+            raise StoreError(f"{self.path}: no table named {table!r}") from e
 
     def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """Run a query and return its result as an Arrow table."""

@@ -30,6 +30,7 @@ DEFERRED_ROWS = 1_000_000
 """Deferred rows of a feed are written once this many wait, even with no flush asking."""
 
 WORKING_MEMORY_SHARE = 0.25
+WORKING_COMPRESSION = "uncompressed"
 SOURCE_MEMORY_SHARE = 0.1
 
 
@@ -50,6 +51,10 @@ class WorkingStore:
     def __init__(self, path: Path | str) -> None:
         self.store = Store(path)
         limit_memory(self.store.con, WORKING_MEMORY_SHARE)
+        # A scratch store, written all through the replay and deleted after it: compressing its
+        # columns at every checkpoint (FSST and dictionaries for the strings) took a fifth of a
+        # city replay (45.0 s against 36.3 s over four days), for a file 2x to 3x smaller.
+        self.store.con.execute(f"set force_compression = '{WORKING_COMPRESSION}'")
         self._pending: dict[str, list[pa.Table]] = {}
         self._deferred: dict[str, list[pa.Table]] = {}  # handed to the listeners, not written
         self._listeners: dict[str, list[Callable[[pa.Table], None]]] = {}

@@ -106,7 +106,7 @@ def test_a_deferred_feed_is_written_by_the_next_flush_of_everything(tmp_path: Pa
 
 
 def test_the_scratch_store_is_written_uncompressed(tmp_path: Path) -> None:
-    """Compressing the working store at each checkpoint cost a fifth of a city replay."""
+    """Compressing the working store at each checkpoint cost 5% of a city month's replay."""
     work = WorkingStore(tmp_path / "w.duckdb")
     work.receive({"transactions": _payments(0, 5000)})
     work.flush()

@@ -52,8 +52,8 @@ class WorkingStore:
         self.store = Store(path)
         limit_memory(self.store.con, WORKING_MEMORY_SHARE)
         # A scratch store, written all through the replay and deleted after it: compressing its
-        # columns at every checkpoint (FSST and dictionaries for the strings) took a fifth of a
-        # city replay (45.0 s against 36.3 s over four days), for a file 2x to 3x smaller.
+        # columns at every checkpoint (FSST and dictionaries for the strings) cost a fifth of
+        # four city days' replay and 5% of the month, for a file about 3x smaller.
         self.store.con.execute(f"set force_compression = '{WORKING_COMPRESSION}'")
         self._pending: dict[str, list[pa.Table]] = {}
         self._deferred: dict[str, list[pa.Table]] = {}  # handed to the listeners, not written

@@ -70,7 +70,8 @@ class WorkingStore:
         for feed, table in tables.items():
             if feed not in REFERENCE_FEEDS:
                 raise ValueError(f"{feed} is not a reference table: it must arrive in time")
-            self._insert(feed, table)
+            self._write(feed, table)
+            self._notify(feed, table)
 
     def receive(self, events: dict[str, pa.Table]) -> None:
         """Queue rows that arrived in one batch."""
@@ -108,16 +109,13 @@ class WorkingStore:
         finally:
             self.store.close()
 
-    def _insert(self, feed: str, table: pa.Table) -> None:
-        self._write(feed, table)
-        self._notify(feed, table)
-
+    # Tables reach these without the arrival column: a flush drops it, reference tables never
+    # carried one.
     def _notify(self, feed: str, table: pa.Table) -> None:
         for listener in self._listeners.get(feed, []):
-            listener(_without_arrival(table))
+            listener(table)
 
     def _write(self, feed: str, table: pa.Table) -> None:
-        table = _without_arrival(table)
         con = self.store.con
         con.register("_arrived", table)
         try:

@@ -94,13 +94,13 @@ def trace_all(
         raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
     as_of = as_of or ledger_end(store)
     reports = reported_by(store, as_of, report_ids)
-    if not reports:
-        return trace_matched(store, _no_match(), as_of, method, max_hops, book)
-    if book is None:
-        return trace_matched(store, match_payments(store, reports), as_of, method, max_hops)
-    # The matched payments' own rows are among those matching read from the book: the seeds
-    # come from there, so no question at a tick reads the store's ledger.
-    matched, near = match_payments_in_book(store, book, reports, holders=holders)
+    matched, near = _no_match(), None
+    if reports and book is None:
+        matched = match_payments(store, reports)
+    elif reports and book is not None:
+        # The matched payments' own rows are among those matching read from the book: the seeds
+        # come from there, so no question at a tick reads the store's ledger.
+        matched, near = match_payments_in_book(store, book, reports, holders=holders)
     return trace_matched(store, matched, as_of, method, max_hops, book, near)
 
 

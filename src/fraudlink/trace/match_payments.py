@@ -111,8 +111,7 @@ def match_payments(
     the payments' windows on their accounts (found in memory) instead of scanning the ledger;
     given a `HolderBook` too, the victims' own accounts come from it instead of a scan."""
     if book is None:
-        report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
-        chosen: list[object] = [report_ids] if report_ids else []
+        report_filter, chosen = _report_filter(report_ids)
         sql = _SQL.format(report_filter=report_filter, tol=_TOLERANCE, ledger="transactions")
         return store.arrow(sql, chosen + [window] * 4).cast(MATCHED)
     return match_payments_in_book(store, book, report_ids, window, holders)[0]
@@ -127,8 +126,7 @@ def match_payments_in_book(
 ) -> tuple[pa.Table, pa.Table]:
     """`match_payments` from the ledger book, and the book's rows it chose among: every
     transaction it matched is one of them, with all of the book's columns."""
-    report_filter = "where p.report_id in (select unnest(?::varchar[]))" if report_ids else ""
-    chosen: list[object] = [report_ids] if report_ids else []
+    report_filter, chosen = _report_filter(report_ids)
     windows = [window] * 4
     paid = _PAID.format(report_filter=report_filter)
     payments = store.arrow(paid + "select * from p", chosen)
@@ -146,6 +144,13 @@ def match_payments_in_book(
         with registered(store.con, near, "match_ledger") as ledger:
             sql = _GIVEN.format(p=p, mine=mine) + _MATCH.format(tol=_TOLERANCE, ledger=ledger)
             return store.arrow(sql, windows).cast(MATCHED), near
+
+
+def _report_filter(report_ids: list[str] | None) -> tuple[str, list[object]]:
+    """The `_PAID` filter to the given reports (none: every report), and its parameter."""
+    if not report_ids:
+        return "", []
+    return "where p.report_id in (select unnest(?::varchar[]))", [report_ids]
 
 
 def _own_accounts(store: Store, payments: pa.Table, holders: HolderBook) -> pa.Table:

@@ -17,8 +17,8 @@ from fraudlink.simulate import load_config
 STRATEGY_KEYS = {
     "prevented_fen", "intercepted_fen", "returned_fen", "returned_to_right_victim_fen",
     "victims_warned_before_first_payment", "innocent_accounts_stopped",
-    "innocent_persons_warned", "median_minutes_first_payment_to_first_order", "warnings",
-    "orders",
+    "innocent_persons_warned", "median_minutes_first_payment_to_first_order",
+    "reported_victims_held_by_an_order", "warnings", "orders",
 }  # fmt: skip
 WORLD_KEYS = {"preset", "seed", "persons", "accounts", "innocent_accounts", "innocent_persons",
               "victims", "fraud_loss_fen"}  # fmt: skip

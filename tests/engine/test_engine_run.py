@@ -57,6 +57,8 @@ def test_the_engine_decides_the_same_whether_or_not_the_future_is_there(
     full, blind = runs
     assert len(full.log) > 0
     assert full.log.table().equals(blind.log.table())
+    assert full.log.standing_claims == blind.log.standing_claims
+    assert all(start < c.found_at <= until for c in full.log.standing_claims)
     assert full.events == blind.events
     # And the engine's own store holds nothing that arrived after its clock.
     with Store(tmp_path / "w-all.db", read_only=True) as work:

@@ -20,6 +20,7 @@ def _strategy(prevented: int, intercepted: int, warned: int, warnings: int) -> d
         "innocent_persons_warned": warnings,
         "innocent_sims_blocked": 2,
         "median_minutes_first_payment_to_first_order": 37.5 if intercepted else None,
+        "reported_victims_held_by_an_order": 14 if intercepted else 0,
         "warnings": {"high": warnings // 4, "medium": warnings // 4, "low": warnings // 2},
         "warning_outcomes": {
             "dissuaded": warned,

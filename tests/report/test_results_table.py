@@ -10,7 +10,7 @@ from fraudlink.report.results_table import percent, yuan
 
 
 def _line(text: str, label: str) -> str:
-    return next(ln for ln in text.splitlines() if ln.startswith(label))
+    return next(ln for ln in text.splitlines() if ln.lstrip().startswith(label))
 
 
 def test_strategies_are_columns_in_the_order_given(outcomes: dict[str, Any]) -> None:
@@ -56,3 +56,5 @@ def test_innocent_rows_count_and_share(outcomes: dict[str, Any]) -> None:
     missing["strategies"]["full"]["median_minutes_first_payment_to_first_order"] = None
     speed = _line(results_table(missing), "Median minutes")
     assert speed.split()[-4:] == ["–", "37.5", "37.5", "–"]
+    held = _line(results_table(missing), "over reported victims whose money an order held")
+    assert held.split()[-4:] == ["0", "14", "14", "14"]

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from fraudlink.arena.intervention import ActedWorld
 from fraudlink.arena.money import follow_money, return_to_victims
-from fraudlink.arena.truth import Truth
+from fraudlink.arena.truth import IntArray, Truth
 from fraudlink.model.actions import FREEZE, ORDER_KINDS, STOP_PAYMENT, WARNING, ActionLog
 from fraudlink.warn import GRADES
 from fraudlink.warn.lifecycle import OUTCOMES
@@ -86,18 +86,29 @@ def _follow(world: ActedWorld) -> tuple[pa.Table, pa.Table]:
     return follow_money(path, prevented_payments(world), stops)
 
 
-def first_order_minutes(log: ActionLog, truth: Truth) -> list[float]:
-    """Per reported episode that an order named, minutes from its first payment to that order."""
+def first_order_minutes(
+    log: ActionLog, report_ids: list[str | None], first_payment: IntArray
+) -> list[float]:
+    """Per reported episode whose money an order held, minutes from its first payment to the
+    first such order: a new order naming its report, or the report's claim found on an order
+    already standing (the money reached an account stopped for someone else)."""
     first: dict[str, datetime] = {}
+
+    def held(report_id: str, at: datetime) -> None:
+        if report_id not in first or at < first[report_id]:
+            first[report_id] = at
+
     for a in log.actions:
         if a.kind in (STOP_PAYMENT, FREEZE):
             for r in a.report_ids:
-                if r not in first or a.decided_at < first[r]:
-                    first[r] = a.decided_at
+                held(r, a.decided_at)
+    for c in log.standing_claims:
+        if c.claim_fen > 0:
+            held(c.report_id, c.found_at)
     out = []
-    for i, rid in enumerate(truth.report_id):
+    for i, rid in enumerate(report_ids):
         if rid is not None and rid in first:
-            out.append((first[rid].timestamp() * 1e6 - truth.first_payment[i]) / 60e6)
+            out.append((first[rid].timestamp() * 1e6 - first_payment[i]) / 60e6)
     return out
 
 
@@ -129,7 +140,7 @@ def strategy_outcome(
     s, e = start.timestamp() * 1e6, end.timestamp() * 1e6
     in_period = (tr.first_payment >= s) & (tr.first_payment <= e)
     warned, phone, phone_warned = warned_in_time(world, in_period)
-    minutes = first_order_minutes(log, tr)
+    minutes = first_order_minutes(log, tr.report_id, tr.first_payment)
     victims = set(tr.victim)
     warned_people = {w.action.target for w in world.warnings}
     ordered = {a.target for a in log.actions if a.kind in (STOP_PAYMENT, FREEZE)}
@@ -154,6 +165,7 @@ def strategy_outcome(
         "median_minutes_first_payment_to_first_order": (
             round(statistics.median(minutes), 1) if minutes else None
         ),
+        "reported_victims_held_by_an_order": len(minutes),
         "warnings": {g: grades.get(g, 0) for g in reversed(GRADES)},
         "warning_outcomes": {o: outcomes.get(o, 0) for o in OUTCOMES},
         "orders": {k: kinds.get(k, 0) for k in ORDER_KINDS},

@@ -28,7 +28,7 @@ from fraudlink.engine.people import People
 from fraudlink.engine.policy import Policy
 from fraudlink.engine.replay import Batch
 from fraudlink.engine.working_store import WorkingStore
-from fraudlink.model.actions import Action
+from fraudlink.model.actions import Action, StandingClaim
 from fraudlink.store import Store
 from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
@@ -69,7 +69,7 @@ class Engine:
         self.reverified: set[str] = set()  # numbers sent for re-verification
         self.open_reports: dict[str, datetime] = {}  # report -> reported at, while followed
         self.known_cards: dict[str, str] = {}  # seized or confirmed cards not frozen yet
-        self.standing_claims: list[tuple[str, str, int]] = []  # see ActionLog.standing_claims
+        self.standing_claims: list[StandingClaim] = []  # see ActionLog.standing_claims
         self.last_trace: datetime | None = None
         # Accounts where open reports' money sits (account -> reports), and reports to re-trace.
         self._watched: dict[str, set[str]] = {}
@@ -142,7 +142,7 @@ class Engine:
                 return []
             self.work.flush(LEDGER)
             fc = first_level_orders(self.store, new, now, self.stopped)
-            self.standing_claims += fc.claims
+            self.standing_claims += [StandingClaim(*c, now) for c in fc.claims]
             return fc.actions
         self.open_reports = {r: t for r, t in self.open_reports.items() if now - t <= p.follow_up}
         self._new |= set(new)
@@ -160,7 +160,7 @@ class Engine:
         todo = sorted(r for r in self.open_reports if r in dirty)
         self._dirty, self._new = set(), set()
         fc = traced_orders(self.store, todo, now, self.stopped, self.book, self.holders)
-        self.standing_claims += fc.claims
+        self.standing_claims += [StandingClaim(*c, now) for c in fc.claims]
         where = fc.where
         for r in todo:
             for a in self._watch_of.pop(r, set()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
@@ -52,6 +52,15 @@ CLAIMS = pa.schema(
 )
 
 
+class StandingClaim(NamedTuple):
+    """A reported victim's money found on an account already stopped, and when a trace found it."""
+
+    account: str
+    report_id: str
+    claim_fen: int
+    found_at: datetime
+
+
 @dataclass(frozen=True)
 class Action:
     """One decision of the engine."""
@@ -84,8 +93,8 @@ class ActionLog:
 
     def __init__(self) -> None:
         self.actions: list[Action] = []
-        # Claims of victims found later on accounts already stopped: (account, report, fen).
-        self.standing_claims: list[tuple[str, str, int]] = []
+        # Claims of victims found later on accounts already stopped, as often as traces found them.
+        self.standing_claims: list[StandingClaim] = []
 
     def extend(self, actions: list[Action]) -> None:
         """Record decisions."""
@@ -126,7 +135,8 @@ class ActionLog:
             for r, f in a.claims
         ]
         rows += [
-            {"action_id": None, "account": a, "report_id": r, "claim_fen": f}
-            for a, r, f in self.standing_claims
+            {"action_id": None, "account": c.account, "report_id": c.report_id,
+             "claim_fen": c.claim_fen}
+            for c in self.standing_claims
         ]
         return pa.Table.from_pylist(rows, schema=CLAIMS)

@@ -240,6 +240,11 @@ def table_rows(outcomes: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
             "Median minutes, first payment to first order",
             each(lambda s: minutes(s.get("median_minutes_first_payment_to_first_order"))),
         ),
+        Row(
+            "over reported victims whose money an order held",
+            each(lambda s: count(s.get("reported_victims_held_by_an_order"))),
+            1,
+        ),
     ]
     return names, rows
 

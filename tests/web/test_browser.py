@@ -9,6 +9,7 @@ with no console error, no uncaught exception and no failed request.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import pytest
 import uvicorn
@@ -342,3 +344,43 @@ def served_ring(page: Any, base: str) -> str | None:
         return None
     href = link.get_attribute("href")
     return href.rsplit("/", 1)[1] if href else None
+
+
+# `next` values that browsers read as another site, and where the log-in must go instead.
+OFF_SITE_NEXT = ["/\\evil.example/x", "//evil.example", "/\t/evil.example",
+                 "https://evil.example", "javascript:alert(1)", "/login?next=/intake"]  # fmt: skip
+ON_SITE_NEXT = ["/centre/cases/R1?tab=trail#orders", "/queues/orders?state=requested"]
+
+
+def test_login_follows_next_only_to_this_site(served: Served, browser: Any) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    base = served.url
+    context = browser.new_context()
+    elsewhere: list[str] = []
+
+    def off_site(route: Any) -> None:
+        # Answered here, never fetched: the test must not depend on (or reach) another host.
+        elsewhere.append(route.request.url)
+        route.fulfill(status=200, body="elsewhere")
+
+    context.route(lambda url: not url.startswith(base + "/"), off_site)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    cases = [(n, "/") for n in OFF_SITE_NEXT] + [(n, n) for n in ON_SITE_NEXT]
+    cases.append((f"{base}/intake", "/intake"))  # this site, written out in full
+    landed = []
+    for next_, _ in cases:
+        page.goto(f"{base}/login?next={quote(next_, safe='')}")
+        page.fill("#username", "analyst")
+        page.fill("#password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        # A page that stays on the log-in is named by the comparison below, not by a timeout.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_url(lambda u: urlsplit(u).path != "/login")
+        landed.append((next_, page.url.removeprefix(base)))
+    assert landed == cases
+    assert not elsewhere and not dialogs
+    context.close()

@@ -16,8 +16,13 @@ from fraudlink.model.tables import FEED_TABLES
 # Every event feed with its time column: the latest of them is the moment the store describes.
 _EVENT_TIMES = [(t.name, t.time_column) for t in FEED_TABLES.values()
                 if t.kind == "event" and t.time_column]  # fmt: skip
+# A row whose time is the very instant of its own ingest was stamped on receipt, not carried by a
+# feed: a member's POST /suspects takes the wall clock for both. It tells when the centre heard,
+# and counting it would pull a simulated city's clock to today, so only fed times count.
 _LATEST_SQL = "select max(t) from (" + " union all ".join(
-    f'select max("{col}") as t from "{name}"' for name, col in _EVENT_TIMES
+    f'select max(e."{col}") as t from "{name}" e left join ingest_log l '
+    f'on l.ingest_id = e.ingest_id and l.ingested_at = e."{col}" where l.ingest_id is null'
+    for name, col in _EVENT_TIMES
 ) + ")"  # fmt: skip
 
 
@@ -45,7 +50,7 @@ def utc(t: dt.datetime) -> dt.datetime:
 
 
 def latest_event(con: duckdb.DuckDBPyConnection) -> dt.datetime:
-    """The time of the store's latest event (any event feed); the clock when it has none."""
+    """The latest time any event feed carries (not a receipt stamp); the clock when none."""
     rows = con.execute(_LATEST_SQL).fetchall()
     t = rows[0][0] if rows else None
     return utc(t) if t is not None else dt.datetime.now(dt.UTC)

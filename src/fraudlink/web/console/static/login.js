@@ -4,10 +4,22 @@ import { api } from "/static/app.js";
 const form = document.getElementById("login-form");
 const error = document.getElementById("login-error");
 
-/** Only a path on this server may follow the log-in, never another site. */
+/**
+ * Only a path on this server may follow the log-in, never another site. The browser's own URL
+ * parser decides: it reads "/\host" and "/<tab>/host" as "//host", which no prefix test foresees.
+ */
 function nextPath(fallback) {
-  const next = new URLSearchParams(location.search).get("next") || "";
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : fallback;
+  const next = new URLSearchParams(location.search).get("next");
+  if (!next) return fallback;
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== location.origin || url.pathname.startsWith("/login")) return fallback;
+  // The parsed path, not the raw text, so that nothing is read a second time another way.
+  return url.pathname + url.search + url.hash;
 }
 
 form.addEventListener("submit", async (ev) => {

@@ -331,3 +331,20 @@ def test_migration_adds_orders_to_an_older_store(tmp_path: Path) -> None:
     with Store(path) as store:
         assert store.version == LATEST >= 4
         assert {"orders", "order_events"} <= set(store.tables())
+
+
+def test_a_duplicate_names_the_stored_live_order_not_the_refused_one(store: Store) -> None:
+    live = one_order(store, "A1")
+    pos = positions([("R9", "A1", 1_000, T0)])
+    dup = dataclasses.replace(live, order_id="SP-NEW")
+    with pytest.raises(DuplicateOrderError) as refused:
+        save_orders(store, [dup])
+    why = str(refused.value)
+    assert why == f"account A1 already has a live stop payment order, {live.order_id}"
+    assert "SP-NEW" not in why
+    # Two new orders for one account in one batch: neither is stored.
+    twins = [dataclasses.replace(o, order_id=f"FZ-{i}")
+             for i, o in enumerate(propose_freezes(store, pos, ["A1"], T0 + H) * 2)]
+    with pytest.raises(DuplicateOrderError, match="account A1 is ordered twice"):
+        save_orders(store, twins)
+    assert store.count("orders") == 1

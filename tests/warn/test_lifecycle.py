@@ -48,3 +48,15 @@ def test_an_unknown_outcome_is_refused() -> None:
     c = advance(c, "feedback", T0)
     with pytest.raises(LifecycleError, match="unknown outcome"):
         advance(c, "closed", T0, "lost")
+
+
+def test_a_step_back_in_time_is_refused_in_china_time_words() -> None:
+    c = advance(open_case("W-5", T0 + timedelta(minutes=10)), "dispatched", T0 + timedelta(hours=1))
+    with pytest.raises(LifecycleError) as refused:
+        advance(c, "handed_off", T0)
+    assert str(refused.value) == ("W-5: handed_off at 2026-03-01 08:00 China time is before its "
+                                  "last step, dispatched at 2026-03-01 09:00 China time")
+    # Within one minute the seconds tell the two times apart.
+    c = advance(open_case("W-6", T0), "dispatched", T0 + timedelta(hours=1, seconds=30))
+    with pytest.raises(LifecycleError, match=r"09:00:10 China time .* 09:00:30 China time"):
+        advance(c, "handed_off", T0 + timedelta(hours=1, seconds=10))

@@ -171,13 +171,59 @@ def test_order_refusals(client: TestClient, login: Login) -> None:
     assert r.status_code == 404
     r = client.post(f"{C}/orders", json={"report_id": REPORT, "kind": "stop_payment",
                                          "accounts": ["6222000000000000000"]}, headers=who)
-    assert r.status_code == 422 and "6222000000000000000" in r.json()["detail"]
+    assert r.status_code == 422
+    (problem,) = r.json()["detail"]
+    assert problem["loc"] == ["body", "accounts", 0] and "6222000000000000000" in problem["msg"]
     r = client.post(f"{C}/orders", json={"report_id": REPORT, "kind": "seize"}, headers=who)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "kind"]
     r = client.post(f"{C}/orders", params={"now": "1900-01-01T00:00:00Z"},
                     json={"report_id": REPORT, "kind": "stop_payment"}, headers=who)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "now"]
     assert con_of(client).execute("select count(*) from orders").fetchall()[0][0] == 0
+
+
+@pytest.mark.parametrize(("who", "kind"), [("analyst", "stop_payment"), ("supervisor", "freeze")])
+def test_an_empty_account_list_is_invalid_input_not_a_crash(
+    client: TestClient, login: Login, who: str, kind: str
+) -> None:
+    r = client.post(f"{C}/orders", json={"report_id": REPORT, "kind": kind, "accounts": []},
+                    headers=login(who))  # fmt: skip
+    assert r.status_code == 422, r.text
+    (problem,) = r.json()["detail"]
+    assert problem["loc"] == ["body", "accounts"] and "empty" in problem["msg"]
+    assert con_of(client).execute("select count(*) from orders").fetchall()[0][0] == 0
+
+
+def test_degenerate_account_lists(client: TestClient, login: Login) -> None:
+    who = login("analyst")
+    held = sorted(traced_positions(client, REPORT))
+    r = client.post(f"{C}/orders", json={"report_id": REPORT, "kind": "stop_payment",
+                                         "accounts": [held[0], "  "]}, headers=who)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "accounts", 1]
+    assert "blank" in r.json()["detail"][0]["msg"]
+    # The same account twice is one order; padding around it does not matter.
+    r = client.post(f"{C}/orders", json={"report_id": REPORT, "kind": "stop_payment",
+                                         "accounts": [held[0], f" {held[0]} "]}, headers=who)
+    assert r.status_code == 201, r.text
+    assert [o["account"] for o in r.json()] == [held[0]]
+    again = client.post(f"{C}/orders", json={"report_id": REPORT, "kind": "stop_payment",
+                                             "accounts": [held[0]]}, headers=who)
+    assert again.status_code == 409 and r.json()[0]["order_id"] in again.json()["detail"]
+
+
+def test_issue_422_has_the_documented_shape(client: TestClient, login: Login) -> None:
+    from fraudlink.web.api.centre import InvalidOut
+
+    r = client.post(f"{C}/orders", json={"report_id": REPORT, "kind": "stop_payment",
+                                         "accounts": ["6222000000000000000"]},
+                    headers=login("analyst"))  # fmt: skip
+    assert r.status_code == 422
+    out = InvalidOut.model_validate(r.json())
+    assert out.detail[0].loc == ["body", "accounts", 0] and out.detail[0].type == "value_error"
+    spec = client.get("/api/openapi.json").json()
+    declared = spec["paths"][f"{C}/orders"]["post"]["responses"]["422"]
+    assert declared["content"]["application/json"]["schema"]["$ref"].endswith("/InvalidOut")
 
 
 # -- case page --------------------------------------------------------------------------------

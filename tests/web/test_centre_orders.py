@@ -94,6 +94,38 @@ def test_block_refusals(client: TestClient, login: Login, web_world: Any) -> Non
     assert member.status_code == 403
 
 
+def test_blank_grounds_are_refused_on_the_field(client: TestClient, login: Login,
+                                                web_world: Any) -> None:  # fmt: skip
+    number = _number_of(client, web_world.operator)
+    for reason in ("   ", "\t\n"):
+        r = client.post(f"{C}/blocks", json={"msisdn": number, "reason": reason},
+                        headers=login("analyst"))  # fmt: skip
+        assert r.status_code == 422, r.text
+        (problem,) = r.json()["detail"]
+        assert problem["loc"] == ["body", "reason"] and "blank" in problem["msg"]
+    con = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    assert con.execute("select count(*) from orders").fetchall()[0][0] == 0
+    ok = client.post(f"{C}/blocks", json={"msisdn": number, "reason": "  SIM box  "},
+                     headers=login("analyst"))  # fmt: skip
+    assert ok.status_code == 201 and ok.json()["evidence"]["reason"] == "SIM box"
+
+
+def test_a_second_block_names_the_live_block_and_calls_it_a_number(
+    client: TestClient, login: Login, web_world: Any
+) -> None:
+    who = login("analyst")
+    number = _number_of(client, web_world.operator)
+    first = client.post(f"{C}/blocks", json={"msisdn": number, "reason": "SIM box"}, headers=who)
+    assert first.status_code == 201
+    live = first.json()["order_id"]
+    again = client.post(f"{C}/blocks", json={"msisdn": number, "reason": "again"}, headers=who)
+    assert again.status_code == 409
+    why = again.json()["detail"]
+    assert why == f"number {number} already has a live number block order, {live}"
+    con = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    assert [r[0] for r in con.execute("select order_id from orders").fetchall()] == [live]
+
+
 def test_centre_renews_a_stop_twice_then_is_refused_and_releases(
     client: TestClient, login: Login, web_world: Any
 ) -> None:

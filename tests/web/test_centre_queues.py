@@ -132,7 +132,8 @@ def test_lifecycle_refusals(client: TestClient, login: Login, warnings: ActionLo
     # Skipping feedback is for the unreachable only; closing needs an outcome.
     r = client.post(url, json={"to": "closed", "outcome": "dissuaded"}, headers=who)
     assert r.status_code == 409
-    assert client.post(url, json={"to": "closed"}, headers=who).status_code == 409
+    r = client.post(url, json={"to": "closed"}, headers=who)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "outcome"]
     r = client.post(url, json={"to": "closed", "outcome": "unreachable"}, headers=who)
     assert r.status_code == 200 and r.json()["outcome"] == "unreachable"
     # Time never runs backwards.
@@ -180,8 +181,30 @@ def test_order_queue_shows_the_seconds_left(client: TestClient, login: Login) ->
     assert mine and all(o["inst_id"] == issued[0]["inst_id"] for o in mine)
     bad = client.get(f"{C}/queues/orders", params={"state": "lost"}, headers=who)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "state"]
-    # Past the 48 h the queue expires the stop before showing it: no timer runs any more.
+    # A `now` past the 48 h shows the timer run out, but expiry is stored on the server's clock
+    # only (test_centre_order_clock.py): the stop is still acknowledged for everyone.
     late = (requested + dt.timedelta(hours=50)).isoformat()
     out = client.get(f"{C}/queues/orders", params={"now": late}, headers=who).json()
     first = {o["order_id"]: o for o in out}[issued[0]["order_id"]]
-    assert first["state"] == "expired" and first["seconds_left"] is None
+    assert first["state"] == "acknowledged" and first["seconds_left"] == 0
+
+
+def test_warning_refusals_are_plain_words_in_china_time(
+    client: TestClient, login: Login, warnings: ActionLog
+) -> None:
+    who = login("analyst")
+    url = f"{C}/queues/warnings/{warnings.actions[2].action_id}"  # decided 08:20 UTC
+    r = client.post(url, json={"to": "dispatched"}, params={"now": "2000-01-01T00:00:00"},
+                    headers=who)  # fmt: skip
+    assert r.status_code == 409
+    why = r.json()["detail"]
+    assert "datetime" not in why and "ZoneInfo" not in why
+    assert "2000-01-01 08:00 China time" in why and "decided at 2026-03-05 16:20 China time" in why
+    # A missing outcome is invalid input on its field, and so is an outcome on another step.
+    r = client.post(url, json={"to": "closed"}, headers=who)
+    assert r.status_code == 422
+    (problem,) = r.json()["detail"]
+    assert problem["loc"] == ["body", "outcome"] and "needs an outcome" in problem["msg"]
+    r = client.post(url, json={"to": "dispatched", "outcome": "dissuaded"}, headers=who)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "outcome"]
+    assert con_of(client).execute("select count(*) from warning_events").fetchall()[0][0] == 4

@@ -38,13 +38,23 @@ class DuplicateOrderError(ValueError):
 
 def live_accounts(store: Store | duckdb.DuckDBPyConnection, kinds: Iterable[str]) -> set[str]:
     """Accounts with a requested, acknowledged or executed order of one of `kinds`."""
+    return set(live_orders(store, kinds))
+
+
+def live_orders(store: Store | duckdb.DuckDBPyConnection, kinds: Iterable[str]) -> dict[str, str]:
+    """Accounts (a block's: numbers) with a live order of one of `kinds`, each with its id."""
     con = store.con if isinstance(store, Store) else store
     rows = con.execute(
-        f"select distinct account from orders where state in {_LIVE_SQL} "
-        "and kind in (select unnest(?::varchar[]))",
+        f"select account, min(order_id) from orders where state in {_LIVE_SQL} "
+        "and kind in (select unnest(?::varchar[])) group by account",
         [list(kinds)],
     ).fetchall()
-    return {r[0] for r in rows}
+    return {r[0]: r[1] for r in rows}
+
+
+def target_word(kind: str) -> str:
+    """What an order of `kind` is aimed at, in words: a block's target is a number."""
+    return "number" if kind == BLOCK else "account"
 
 
 def blocking_kinds(kind: str) -> tuple[str, ...]:
@@ -64,17 +74,25 @@ def save_orders(store: Store, orders: Sequence[Order]) -> int:
 
 def _refuse_duplicates(con: duckdb.DuckDBPyConnection, orders: Sequence[Order]) -> None:
     # Read inside the save's transaction, so a concurrent save cannot slip a duplicate in.
-    live = {(k, a) for k in (STOP, FREEZE, BLOCK) for a in live_accounts(con, [k])}
+    live = {(k, a): oid for k in (STOP, FREEZE, BLOCK) for a, oid in live_orders(con, [k]).items()}
     ids = {r[0] for r in con.execute("select order_id from orders").fetchall()}
+    batch: set[tuple[str, str]] = set()
     for o in orders:
         if o.state != "requested":
             raise ValueError(f"{o.order_id}: a new order starts as requested, not {o.state}")
         if o.order_id in ids:
             raise DuplicateOrderError(f"{o.order_id}: an order with this id exists")
         ids.add(o.order_id)
-        if any((k, o.account) in live for k in blocking_kinds(o.kind)):
-            raise DuplicateOrderError(f"{o.order_id}: account {o.account} has a live order")
-        live.add((o.kind, o.account))
+        target = f"{target_word(o.kind)} {o.account}"
+        # Name the stored order that blocks this one: the new order's id is never stored.
+        clash = next(((k, live[(k, o.account)]) for k in blocking_kinds(o.kind)
+                      if (k, o.account) in live), None)  # fmt: skip
+        if clash is not None:
+            raise DuplicateOrderError(f"{target} already has a live {clash[0].replace('_', ' ')} "
+                                      f"order, {clash[1]}")  # fmt: skip
+        if any((k, o.account) in batch for k in blocking_kinds(o.kind)):
+            raise DuplicateOrderError(f"{target} is ordered twice among the new orders")
+        batch.add((o.kind, o.account))
 
 
 def _request_event(o: Order) -> Event:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from fraudlink.model.clock import china_time
+
 STATES = ("decided", "dispatched", "handed_off", "feedback", "closed")
 OUTCOMES = ("dissuaded", "already_paid", "not_a_victim", "unreachable", "not_dissuaded")
 _NEXT = {
@@ -51,7 +53,9 @@ def advance(case: WarningCase, to: str, at: datetime, outcome: str | None = None
     if to not in _NEXT[case.state]:
         raise LifecycleError(f"{case.action_id}: cannot go from {case.state} to {to}")
     if case.history and at < case.history[-1][1]:
-        raise LifecycleError(f"{case.action_id}: {to} at {at} is before {case.history[-1]}")
+        last, last_at = case.history[-1]
+        raise LifecycleError(f"{case.action_id}: {to} at {_shown(at, last_at)} is before its "
+                             f"last step, {last} at {_shown(last_at, at)}")  # fmt: skip
     if (to == "closed") != (outcome is not None):
         raise LifecycleError(f"{case.action_id}: an outcome is given exactly when closing")
     if outcome is not None and outcome not in OUTCOMES:
@@ -59,3 +63,10 @@ def advance(case: WarningCase, to: str, at: datetime, outcome: str | None = None
     if to == "closed" and case.state == "handed_off" and outcome != "unreachable":
         raise LifecycleError(f"{case.action_id}: only an unreachable person skips feedback")
     return replace(case, state=to, history=(*case.history, (to, at)), outcome=outcome)
+
+
+def _shown(t: datetime, other: datetime) -> str:
+    # China time to the minute, as the console shows it; to the second when that alone would
+    # make the two times of a message read the same.
+    fmt = "%Y-%m-%d %H:%M" if china_time(t) != china_time(other) else "%Y-%m-%d %H:%M:%S"
+    return f"{china_time(t, fmt)} China time"

@@ -15,8 +15,10 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, Field
 
-from fraudlink.trace.order_rules import LIVE, Event, Order
-from fraudlink.trace.orders import expire_due, update_order
+from fraudlink.model.clock import china_time
+from fraudlink.store import Store
+from fraudlink.trace.order_rules import LIVE, Event, Order, OrderError
+from fraudlink.trace.orders import expire_due, load_orders, update_order
 from fraudlink.web.context import WebContext
 from fraudlink.web.users import Principal
 
@@ -148,16 +150,39 @@ def may_see(who: Principal, order: Order) -> bool:
     return who.is_centre or order.inst_id == who.inst_id
 
 
+def _server_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def expire_overdue(ctx: WebContext, now: dt.datetime) -> list[str]:
-    """Move stops whose 48 h timer ran out to expired, so reads and answers see the real state."""
+    """Move stops whose 48 h timer ran out by `now` (never later than the server's clock) to
+    expired, so reads and answers see the real state."""
+    # An expiry is stored for everyone: a `now` ahead of the server's clock must not write it.
     with ctx.write_lock:
-        return expire_due(ctx.store, now)
+        return expire_due(ctx.store, min(now, _server_now()))
+
+
+def expire_order(store: Store, order_id: str, now: dt.datetime, note: str = "") -> Order:
+    """Record a stop's expiry asked for at `now`, dated no later than the server's clock;
+    OrderError while its timer still runs by that clock, LookupError if no such order.
+    The caller holds the write lock."""
+    at = min(now, _server_now())
+    found = load_orders(store, order_id=order_id)
+    if not found:
+        raise LookupError(f"no order {order_id}")
+    until = found[0].expires_at
+    if found[0].state in LIVE and until is not None and at < until:
+        later = " (a later `now` is not used for a stored change)" if now > at else ""
+        raise OrderError(f"{order_id}: the stop's timer runs until {china_time(until)} China "
+                         f"time (UTC+8); it cannot be recorded as expired at {china_time(at)}"
+                         f"{later}")  # fmt: skip
+    return update_order(store, order_id, "expired", at, None, note)
 
 
 def answer_order(ctx: WebContext, order_id: str, answer: Answer, amount_fen: int | None,
                  reason: str, now: dt.datetime) -> Order:  # fmt: skip
     """Record the addressee's answer; OrderError when the rules forbid it, LookupError if none."""
     with ctx.write_lock:
-        expire_due(ctx.store, now)
+        expire_due(ctx.store, min(now, _server_now()))
         return update_order(ctx.store, order_id, answer, now,
                             amount_fen if answer == "executed" else None, reason)  # fmt: skip

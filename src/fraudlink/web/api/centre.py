@@ -2,7 +2,9 @@
 
 Every route refuses members with a 403 (in the audit log); reads of personal data and every
 action are audited. Analyses default to the store's latest event (`as_of`; the simulated city
-lives in the past); actions and timers to the wall clock (`now`), as in the member API.
+lives in the past); actions and timers to the wall clock (`now`), as in the member API. A
+stop's expiry is stored on the server's clock only: a later `now` shows timers run out, and
+expires nothing for everyone.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fraudlink.trace.order_rules import FREEZE, OrderError
-from fraudlink.trace.order_store import DuplicateOrderError, expire_due, save_orders, update_order
+from fraudlink.trace.order_store import DuplicateOrderError, save_orders, update_order
 from fraudlink.warn.lifecycle import LifecycleError
 from fraudlink.web.audit import REFUSED
 from fraudlink.web.centre import clock
@@ -43,7 +45,14 @@ from fraudlink.web.centre.warnings_queue import (
     move_warning,
 )
 from fraudlink.web.deps import audit, centre, context, cursor, deny, require
-from fraudlink.web.orders_view import OrderOut, list_orders, load_history, order_out
+from fraudlink.web.orders_view import (
+    OrderOut,
+    expire_order,
+    expire_overdue,
+    list_orders,
+    load_history,
+    order_out,
+)
 from fraudlink.web.users import SUPERVISOR, Principal
 
 router = APIRouter(prefix="/api/v1/centre", tags=["centre"])
@@ -211,7 +220,10 @@ def post_orders(body: IssueIn, request: Request, now: Instant | None = NOW,
             orders = issue(store, traced, body.report_id, body.kind, body.accounts, at,
                            who.username)  # fmt: skip
     except IssueRefused as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+        # A 422 has the documented shape of every other invalid input: the field, then why.
+        problem = {"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}
+        detail: Any = [problem] if exc.status == 422 else str(exc)
+        raise HTTPException(exc.status, detail) from exc
     except (DuplicateOrderError, OrderError) as exc:
         raise HTTPException(409, str(exc)) from exc
     audit(request, who, "order.issue", body.report_id,
@@ -237,7 +249,10 @@ def post_order_move(body: OrderMove, request: Request, order_id: str = Path(max_
     at = clock.action_time(now)
     try:
         with ctx.write_lock:
-            moved = update_order(_store(request), order_id, body.to, at, None, body.note)
+            if body.to == "expired":
+                moved = expire_order(_store(request), order_id, at, body.note)
+            else:
+                moved = update_order(_store(request), order_id, body.to, at, None, body.note)
     except LookupError as exc:
         raise HTTPException(404, f"no order {order_id}") from exc
     except OrderError as exc:
@@ -253,6 +268,14 @@ class BlockIn(BaseModel):
     msisdn: str = Field(min_length=1, max_length=32, description="the mobile number")
     reason: str = Field(min_length=1, max_length=1000, description="the grounds, for the operator")
 
+    @field_validator("reason")
+    @classmethod
+    def _grounds_not_blank(cls, v: str) -> str:
+        # min_length counts spaces: the operator must get words, as the console insists.
+        if not v.strip():
+            raise ValueError("the grounds for the block are blank")
+        return v.strip()
+
 
 @router.post("/blocks", response_model=OrderOut, status_code=201,
              responses=_responses(400, 404, 409, 422))  # fmt: skip
@@ -267,7 +290,7 @@ def post_block(body: BlockIn, request: Request, now: Instant | None = NOW,
     store = _store(request)
     at = clock.action_time(now)
     try:
-        order = block_order(store, msisdn, body.reason.strip(), at, who.username)
+        order = block_order(store, msisdn, body.reason, at, who.username)
         with ctx.write_lock:
             save_orders(store, [order])
     except NotIssuedHere as exc:
@@ -387,13 +410,11 @@ def get_order_queue(request: Request, state: OrderStateQ | None = None,
                     now: Instant | None = NOW,
                     who: Principal = Depends(centre)) -> list[OrderOut]:  # fmt: skip
     """Every order (or those of one state or institution) with the seconds left on its timer."""
-    ctx = context(request)
-    store = _store(request)
     at = clock.action_time(now)
-    with ctx.write_lock:
-        # Stops whose 48 h ran out are expired before anyone reads them.
-        expire_due(store, at)
-    found = list_orders(store.con, who, state, inst)
+    # Stops whose 48 h ran out are expired before anyone reads them, by the server's clock: a
+    # client's `now` changes the timers it is shown, never what is stored for everyone.
+    expire_overdue(context(request), clock.action_time())
+    found = list_orders(cursor(request), who, state, inst)
     audit(request, who, "read.orders", "orders", {"state": state, "inst": inst,
                                                   "count": len(found)})  # fmt: skip
     return [order_out(o, now=at) for o in found]

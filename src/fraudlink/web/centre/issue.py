@@ -15,16 +15,19 @@ import pyarrow.compute as pc
 from fraudlink.store import Store
 from fraudlink.trace.engine import TraceResult, trace_report
 from fraudlink.trace.order_rules import FREEZE, STOP, Order
-from fraudlink.trace.order_store import blocking_kinds, live_accounts
+from fraudlink.trace.order_store import blocking_kinds, live_orders
 from fraudlink.trace.orders import propose_freezes, propose_stop_payments, save_orders
 
 
 class IssueRefused(ValueError):
-    """Orders that cannot be issued: `status` 409 (a live order, nothing left) or 422 (bad ask)."""
+    """Orders that cannot be issued: `status` 409 (a live order, nothing left) or 422 (bad ask,
+    with `loc` naming the field, as pydantic would)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str,
+                 loc: tuple[str | int, ...] = ("body", "accounts")) -> None:  # fmt: skip
         super().__init__(message)
         self.status = status
+        self.loc = loc
 
 
 def known_report(store: Store, report_id: str) -> bool:
@@ -59,29 +62,33 @@ def issue(
     """Store the orders of `kind` on `accounts` (default: every account the rules allow).
 
     IssueRefused(409) when an account has a live order that blocks this one or nothing is left
-    to order; IssueRefused(422) when an account holds none of the victim's money.
+    to order; IssueRefused(422) when the list is empty, names a blank account or one that holds
+    none of the victim's money. Duplicates in the list count once.
     """
     positions = traced.positions_of(report_id)
     positions = positions.filter(pc.greater(positions.column("amount_fen"), 0))
     holding = set(positions.column("account").to_pylist())
-    if accounts is not None:
-        wanted = list(dict.fromkeys(accounts))
+    wanted = None if accounts is None else _wanted(accounts)
+    if accounts is not None and wanted is not None:
         missing = [a for a in wanted if a not in holding]
         if missing:
-            raise IssueRefused(422, f"account {missing[0]} holds none of the money of "
-                                    f"report {report_id}")  # fmt: skip
-        blocked = live_accounts(store, blocking_kinds(kind))
+            pos = [a.strip() for a in accounts].index(missing[0])
+            raise IssueRefused(422, f"account {missing[0]} holds none of the money of report "
+                                    f"{report_id}", ("body", "accounts", pos))  # fmt: skip
+        blocked = live_orders(store, blocking_kinds(kind))
         live = [a for a in wanted if a in blocked]
         if live:
-            raise IssueRefused(409, f"account {live[0]} has a live order that blocks a new "
-                                    f"{kind} order")  # fmt: skip
-        positions = positions.filter(pc.is_in(positions.column("account"), pa.array(wanted)))
+            raise IssueRefused(409, f"account {live[0]} has a live order, {blocked[live[0]]}, "
+                                    f"that blocks a new {kind} order")  # fmt: skip
+        chosen = pa.array(wanted, type=pa.string())
+        positions = positions.filter(pc.is_in(positions.column("account"), chosen))
     if kind == STOP:
         orders = propose_stop_payments(store, positions, now, created_by)
     else:
-        orders = propose_freezes(store, positions, confirmed_accounts=accounts, now=now,
+        orders = propose_freezes(store, positions,
+                                 confirmed_accounts=wanted, now=now,
                                  created_by=created_by)  # fmt: skip
-    if not orders and accounts is not None:
+    if not orders and wanted is not None:
         raise IssueRefused(422, "no institution on record for the accounts asked for")
     if not orders:
         why = ("no account holds this victim's money" if not holding else
@@ -90,3 +97,15 @@ def issue(
         raise IssueRefused(409, f"nothing to order for report {report_id}: {why}")
     save_orders(store, orders)
     return orders
+
+
+def _wanted(accounts: list[str]) -> list[str]:
+    """The accounts asked for, once each; IssueRefused(422) for an empty list or a blank one."""
+    if not accounts:
+        raise IssueRefused(422, "the account list is empty: name at least one account, or leave "
+                                "the list out for every account the rules allow")  # fmt: skip
+    blank = next((i for i, a in enumerate(accounts) if not a.strip()), None)
+    if blank is not None:
+        raise IssueRefused(422, f"account {blank + 1} of the list is blank",
+                           ("body", "accounts", blank))  # fmt: skip
+    return list(dict.fromkeys(a.strip() for a in accounts))

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from fraudlink.model.actions import WARNING
 from fraudlink.store import Store
@@ -66,8 +66,20 @@ class WarningMove(BaseModel):
     """A step of one warning: the state to enter, the outcome when closing, a note."""
 
     to: State
-    outcome: Outcome | None = None
+    outcome: Outcome | None = Field(default=None, validate_default=True,
+                                    description="required when closing, and only then")
     note: str = Field(default="", max_length=2000)
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome_exactly_when_closing(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # A missing or stray outcome is a bad request (422 on the field), not a lifecycle rule.
+        to = info.data.get("to")
+        if to == "closed" and v is None:
+            raise ValueError("closing a warning needs an outcome")
+        if to is not None and to != "closed" and v is not None:
+            raise ValueError(f"an outcome goes only with closed, not with {to}")
+        return v
 
 
 def allowed_next(state: str) -> list[State]:

@@ -177,14 +177,22 @@ def test_suspect_refusals(client: TestClient, login: Login) -> None:
 # -- feed pushes --------------------------------------------------------------------------------
 
 
+def own_account(client: TestClient, inst: str) -> str:
+    """An account the institution issued: a member pushes only rows of its own."""
+    con = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    return str(con.execute("select min(account) from bank_accounts where inst_id = ?",
+                           [inst]).fetchall()[0][0])  # fmt: skip
+
+
 def txn(txn_id: int, amount: int, from_account: str) -> dict[str, Any]:
     return {"txn_id": txn_id, "time": "2026-03-05T10:00:00+08:00", "from_account": from_account,
             "to_account": None, "amount_fen": amount, "channel": "atm_cash_out"}  # fmt: skip
 
 
-def test_push_goes_through_ingest_with_quarantine(client: TestClient, login: Login) -> None:
+def test_push_goes_through_ingest_with_quarantine(client: TestClient, login: Login,
+                                                 web_world: Any) -> None:  # fmt: skip
     who = login("bank_b")
-    account = known_account(client)
+    account = own_account(client, web_world.bank_b)
     rows = [txn(9_000_001, 120_000, account), txn(9_000_002, -5, account),
             txn(9_000_003, 100, "not-a-card")]  # fmt: skip
     r = client.post("/api/v1/feeds/transactions", json={"rows": rows}, headers=who)
@@ -205,8 +213,10 @@ def test_push_goes_through_ingest_with_quarantine(client: TestClient, login: Log
         ("bank_b", "transactions", "ok"), ("bank_b", "transactions", "ok")]
 
 
-def test_push_missing_a_column_is_refused_naming_it(client: TestClient, login: Login) -> None:
-    rows = [{k: v for k, v in txn(9_000_010, 5, known_account(client)).items() if k != "time"}]
+def test_push_missing_a_column_is_refused_naming_it(client: TestClient, login: Login,
+                                                   web_world: Any) -> None:  # fmt: skip
+    account = own_account(client, web_world.bank_a)
+    rows = [{k: v for k, v in txn(9_000_010, 5, account).items() if k != "time"}]
     r = client.post("/api/v1/feeds/transactions", json={"rows": rows}, headers=login("bank_a"))
     assert loc_of(r) == [["body", "rows", 0, "time"]]
     assert loc_of(client.post("/api/v1/feeds/transactions", json={"rows": []},
@@ -224,7 +234,7 @@ def test_push_fills_and_checks_the_institution(client: TestClient, login: Login,
     before = con.execute("select count(*) from member_flags").fetchall()[0][0]
     foreign = [flag, {**flag, "inst_id": web_world.bank_b}]
     r = client.post("/api/v1/feeds/member_flags", json={"rows": foreign}, headers=who)
-    assert r.status_code == 403 and "rows 1:" in r.json()["detail"]
+    assert r.status_code == 403 and r.json()["detail"].startswith("row 1, inst_id:")
     assert con.execute("select count(*) from member_flags").fetchall()[0][0] == before
     assert audit_rows(client, "feed.push")[-1][:3] == ("bank_a", "member_flags", "denied")
     r = client.post("/api/v1/feeds/member_flags", json={"rows": [{**flag, "flag_id": 7}]},
@@ -418,3 +428,17 @@ def test_pushed_flags_are_stored_normalised_or_refused(client: TestClient, login
     odd = client.post("/api/v1/feeds/member_flags", json={"rows": [{**flag, "kind": "email"}]},
                       headers=who).json()  # fmt: skip
     assert (odd["quarantined"], odd["problems"][0]["field"]) == (1, "kind")
+
+
+@pytest.mark.parametrize("value", [12345, 13800138000, 1.5, True, ["13800138000"]])
+def test_a_flag_value_that_is_not_text_is_refused(client: TestClient, login: Login,
+                                                  value: Any) -> None:  # fmt: skip
+    con = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    before = con.execute("select count(*) from member_flags").fetchall()[0][0]
+    good = {"flagged_at": "2026-03-05T10:00:00+08:00", "kind": "phone", "value": "13800138000",
+            "confidence": 0.95, "reason": "test"}  # fmt: skip
+    r = client.post("/api/v1/feeds/member_flags", json={"rows": [good, {**good, "value": value}]},
+                    headers=login("bank_a"))  # fmt: skip
+    assert loc_of(r) == [["body", "rows", 1, "value"]]
+    assert "as text" in r.json()["detail"][0]["msg"]
+    assert con.execute("select count(*) from member_flags").fetchall()[0][0] == before

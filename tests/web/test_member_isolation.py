@@ -141,3 +141,122 @@ def test_every_read_of_personal_data_is_audited(client: TestClient, login: Login
              if e["username"] == "bank_b" and e["action"].startswith("read.")]  # fmt: skip
     assert reads == [("read.orders", web_world.bank_b), ("read.order", mine),
                      ("read.lookup", "tel:+8613800138000")]  # fmt: skip
+
+
+# -- pushes: a member sends only rows about what it issued ---------------------------------------
+
+T0 = "2026-03-05T10:00:00+08:00"
+
+
+def _issued(client: TestClient, sql: str, params: list[Any]) -> list[str]:
+    cur = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    return [r[0] for r in cur.execute(sql, params).fetchall()]
+
+
+def _accounts(client: TestClient, inst: str, other: bool = False) -> list[str]:
+    """Two accounts `inst` issued, or (other) two a bank other than `inst` issued."""
+    return _issued(client, "select account from bank_accounts where (inst_id = ?) <> ? "
+                   "and inst_id in (select inst_id from institutions where kind = 'bank') "
+                   "order by account limit 2", [inst, other])  # fmt: skip
+
+
+def _numbers(client: TestClient, inst: str, other: bool = False) -> list[str]:
+    """Two numbers operator `inst` issued, or (other) two another operator issued."""
+    return _issued(client, "select msisdn from sim_cards where (inst_id = ?) <> ? "
+                   "order by msisdn limit 2", [inst, other])  # fmt: skip
+
+
+def _push(client: TestClient, who: dict[str, str], feed: str, rows: list[dict[str, Any]]) -> Any:
+    return client.post(f"/api/v1/feeds/{feed}", json={"rows": rows}, headers=who)
+
+
+def _count(client: TestClient, sql: str) -> int:
+    cur = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    return int(cur.execute(sql).fetchall()[0][0])
+
+
+def _txn(txn_id: int, src: str | None, dst: str | None) -> dict[str, Any]:
+    return {"txn_id": txn_id, "time": T0, "from_account": src, "to_account": dst,
+            "amount_fen": 10_000, "channel": "transfer"}  # fmt: skip
+
+
+def test_a_bank_pushes_its_outgoing_and_incoming_payments(client: TestClient, login: Login,
+                                                          web_world: Any) -> None:  # fmt: skip
+    mine, theirs = _accounts(client, web_world.bank_b), _accounts(client, web_world.bank_b, True)
+    rows = [_txn(9_100_001, mine[0], theirs[0]), _txn(9_100_002, theirs[1], mine[1]),
+            _txn(9_100_003, mine[0], None)]  # fmt: skip
+    r = _push(client, login("bank_b"), "transactions", rows)
+    assert r.status_code == 200 and r.json()["accepted"] == 3, r.text
+
+
+def test_a_bank_cannot_push_a_payment_between_other_banks_accounts(
+    client: TestClient, login: Login, web_world: Any
+) -> None:
+    mine, theirs = _accounts(client, web_world.bank_b), _accounts(client, web_world.bank_b, True)
+    rows = [_txn(9_100_011, mine[0], theirs[0]), _txn(9_100_012, theirs[0], theirs[1]),
+            _txn(9_100_013, f"{theirs[0][:4]} {theirs[0][4:]}", None)]  # fmt: skip
+    r = _push(client, login("bank_b"), "transactions", rows)
+    assert r.status_code == 403
+    detail = r.json()["detail"]
+    assert detail.startswith("row 1, from_account or to_account: neither is an account "
+                             f"{web_world.bank_b} issues")  # fmt: skip
+    assert "; row 2, from_account or to_account:" in detail and "row 0" not in detail
+    # All or nothing: the push's own row is not stored either.
+    assert _count(client, "select count(*) from transactions where txn_id > 9100010") == 0
+    assert [(e["action"], e["target"], e["outcome"]) for e in audit_entries(client)
+            if e["action"] == "feed.push"] == [("feed.push", "transactions", "denied")]  # fmt: skip
+
+
+def test_an_operator_cannot_push_calls_between_other_operators_numbers(
+    client: TestClient, login: Login, web_world: Any
+) -> None:
+    mine, theirs = _numbers(client, web_world.operator), _numbers(client, web_world.operator, True)
+    call = {"time": T0, "kind": "call", "duration_s": 30, "cell_id": "C1"}
+    rows = [{**call, "call_id": 9_100_021, "caller": theirs[0], "callee": mine[0]},
+            {**call, "call_id": 9_100_022, "caller": theirs[0], "callee": theirs[1]}]  # fmt: skip
+    who = login("operator")
+    r = _push(client, who, "calls", rows)
+    assert r.status_code == 403
+    assert r.json()["detail"].startswith("row 1, caller or callee: neither is a number "
+                                         f"{web_world.operator} issues")  # fmt: skip
+    assert _count(client, "select count(*) from calls where call_id > 9100020") == 0
+    r = _push(client, who, "calls", rows[:1])
+    assert r.status_code == 200 and r.json()["accepted"] == 1
+
+
+def test_a_registration_must_carry_the_members_prefix(client: TestClient, login: Login,
+                                                      web_world: Any) -> None:  # fmt: skip
+    bank, operator = web_world.bank_b, web_world.operator
+    cur = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    account = cur.execute("select * from bank_accounts where inst_id = ? limit 1", [bank])
+    names = [d[0] for d in account.description]
+    row = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+           for k, v in zip(names, account.fetchall()[0], strict=True) if k != "ingest_id"}
+    foreign = _accounts(client, bank, True)[0]
+    r = _push(client, login("bank_b"), "bank_accounts", [{**row, "account": foreign}])
+    assert r.status_code == 403
+    assert r.json()["detail"].startswith(f"row 0, account: not an account {bank} issues")
+    sim = {"msisdn": _numbers(client, operator, True)[0], "inst_id": operator,
+           "owner_idno": row["owner_idno"], "registered_at": T0}  # fmt: skip
+    r = _push(client, login("operator"), "sim_cards", [sim])
+    assert r.status_code == 403
+    assert r.json()["detail"].startswith(f"row 0, msisdn: not a number {operator} issues")
+    assert _count(client, f"select count(*) from bank_accounts where account = '{foreign}' "
+                          f"and inst_id = '{bank}'") == 0  # fmt: skip
+
+
+def test_a_bank_pushes_logins_only_to_its_own_accounts(client: TestClient, login: Login,
+                                                       web_world: Any) -> None:  # fmt: skip
+    bank = web_world.bank_b
+    base = {"time": T0, "device_imei": "490154203237518", "ip": "10.1.2.3"}
+    rows = [{**base, "login_id": 9_100_031, "account": _accounts(client, bank)[0],
+             "account_kind": "bank"},
+            {**base, "login_id": 9_100_032, "account": _accounts(client, bank, True)[0],
+             "account_kind": "bank"},
+            {**base, "login_id": 9_100_033, "account": "wx_someone", "account_kind": "platform"},
+            {**base, "login_id": 9_100_034, "account": "somewhere", "account_kind": "bank"}]
+    r = _push(client, login("bank_b"), "logins", rows)
+    assert r.status_code == 403
+    assert [part.split(":")[0] for part in r.json()["detail"].split("; ")] == [
+        "row 1, account", "row 2, account_kind", "row 3, account"]
+    assert _push(client, login("bank_b"), "logins", rows[:1]).status_code == 200

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fraudlink import __version__
-from fraudlink.web.api import centre, members, session
+from fraudlink.web.api import centre, members, session, users_admin
 from fraudlink.web.console import pages
 from fraudlink.web.context import WebContext
 from fraudlink.web.fast_lookup import LookupFastPath
@@ -31,6 +31,7 @@ CSP = (
 _HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer")]
 _NAMES = {k for k, _ in _HEADERS}
+MAX_ECHO = 200  # characters of an invalid text value echoed back in a 422
 
 
 class SecurityHeaders:
@@ -68,12 +69,33 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def _trimmed(error: dict[str, Any]) -> dict[str, Any]:
+    """An error without its `input` when that is a container or long text: a push of 10,001 rows
+    would otherwise come back whole, megabytes of it, and `loc` names the place anyway."""
+    value = error.get("input")
+    if isinstance(value, list | dict | tuple) or (
+        isinstance(value, str | bytes) and len(value) > MAX_ECHO
+    ):
+        return {k: v for k, v in error.items() if k != "input"}
+    return error
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
-    """FastAPI's 422 for invalid input, which echoes the input back: its own handler fails with a
-    server error when that input is a number JSON cannot write (infinity)."""
+    """400 for a body that is not JSON, as the API documents; else FastAPI's 422, with the input
+    echoed back only when small, and JSON-safe (its own handler fails with a server error when
+    the input is a number JSON cannot write, infinity)."""
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse(status_code=422,
-                        content={"detail": _finite(jsonable_encoder(exc.errors()))})  # fmt: skip
+    errors = exc.errors()
+    unreadable = [e for e in errors if e.get("type") == "json_invalid"]
+    if unreadable:
+        e = unreadable[0]
+        where = e.get("loc", ())[1:]
+        at = f" at character {where[0]}" if where else ""
+        why = (e.get("ctx") or {}).get("error", "invalid JSON")
+        detail = f"the body cannot be read as JSON{at}: {why}"
+        return JSONResponse(status_code=400, content={"detail": detail})
+    return JSONResponse(status_code=422, content={
+        "detail": _finite(jsonable_encoder([_trimmed(e) for e in errors]))})  # fmt: skip
 
 
 def create_app(db: Path | str) -> FastAPI:
@@ -94,7 +116,7 @@ def create_app(db: Path | str) -> FastAPI:
     app.add_middleware(LookupFastPath, ctx=ctx)
     app.add_middleware(SecurityHeaders)
 
-    for module in (session, members, centre, pages):
+    for module in (session, members, centre, users_admin, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

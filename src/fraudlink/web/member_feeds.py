@@ -3,9 +3,9 @@
 A push is written as a JSON Lines file and handed to the ingest pipeline (`ingest_file`), so the
 API validates, normalises, de-duplicates and quarantines exactly as `fraudlink ingest` does, and
 the push is logged in `ingest_log` like any file. Each member pushes only the feeds it is the
-source of, and only rows of its own institution where a feed has an `inst_id` column (a missing
-one is filled in). Flag ids are the centre's: they are assigned here, never taken from a member;
-a flag's value must be an identifier of its kind, and is stored normalised, as the index needs.
+source of, and only rows of its own institution (`member_rows`: a missing `inst_id` is filled
+in). Flag ids are the centre's: they are assigned here, never taken from a member; a flag's value
+must be an identifier of its kind, and is stored normalised, as the index needs.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from fraudlink.model.enums import INDICATOR_KINDS
 from fraudlink.model.tables import FEED_TABLES
 from fraudlink.store.store import scalar
 from fraudlink.web.context import WebContext
+from fraudlink.web.member_rows import INST_COLUMN, RowProblem, issued_prefixes, own_rows
 from fraudlink.web.users import BANK, OPERATOR, PLATFORM, Principal
 
 FLAGS = "member_flags"
@@ -37,16 +38,6 @@ ALLOWED_FEEDS: dict[str, tuple[str, ...]] = {
 # Feeds the indicator index is built from: new rows there make rapid comparison rebuild it.
 INDEXED_FEEDS = ("victim_reports", "report_payments", "report_indicators", "case_confirmations",
                  "seized_evidence", FLAGS)  # fmt: skip
-INST_COLUMN = "inst_id"
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One refused field of one pushed row (row = its 0-based place in the push)."""
-
-    row: int
-    field: str
-    reason: str
 
 
 @dataclass
@@ -71,36 +62,9 @@ class PushRefused(ValueError):
         self.problems = problems
 
 
-class ForeignRows(PermissionError):
-    """A push holding rows of another institution: refused whole."""
-
-    def __init__(self, who: Principal, rows: list[int]) -> None:
-        shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
-        super().__init__(f"rows {shown}: {INST_COLUMN} is not {who.inst_id}, the institution "
-                         "this user acts for")  # fmt: skip
-        self.rows = rows
-
-
 def allowed_feeds(role: str) -> tuple[str, ...]:
     """The feeds a member role may push."""
     return ALLOWED_FEEDS.get(role, ())
-
-
-def _own_rows(who: Principal, feed: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with the member's institution filled in; ForeignRows when any names another."""
-    if INST_COLUMN not in FEED_TABLES[feed].column_index:
-        return rows
-    out, foreign = [], []
-    for i, row in enumerate(rows):
-        inst = row.get(INST_COLUMN)
-        if inst is None or (isinstance(inst, str) and not inst.strip()):
-            row = {**row, INST_COLUMN: who.inst_id}
-        elif not isinstance(inst, str) or inst.strip() != who.inst_id:
-            foreign.append(i)
-        out.append(row)
-    if foreign:
-        raise ForeignRows(who, foreign)
-    return out
 
 
 def _clean_flags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -111,7 +75,11 @@ def _clean_flags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if row.get("flag_id") is not None:
             bad.append(RowProblem(i, "flag_id", "assigned by the centre: leave it out"))
         kind, value = row.get("kind"), row.get("value")
-        if kind in INDICATOR_KINDS and isinstance(value, str):
+        if kind in INDICATOR_KINDS and value is not None and not isinstance(value, str):
+            # Ingest would store a JSON number as its digits, unchecked: identifiers are text.
+            bad.append(RowProblem(i, "value", f"not a valid {kind}: an identifier is sent "
+                                  "as text (a JSON string)"))  # fmt: skip
+        elif kind in INDICATOR_KINDS and isinstance(value, str):
             clean = identifiers.get(kind).clean(value)
             if clean is None:
                 bad.append(RowProblem(i, "value", f"not a valid {kind}"))
@@ -133,7 +101,7 @@ def push_rows(ctx: WebContext, who: Principal, feed: str, rows: list[dict[str, A
               now: dt.datetime | None = None) -> PushOutcome:  # fmt: skip
     """Ingest a member's rows of one feed; ForeignRows or PushRefused refuse the push whole."""
     now = now or dt.datetime.now(dt.UTC)
-    rows = _own_rows(who, feed, rows)
+    rows = own_rows(who, feed, rows, issued_prefixes(ctx.cursor(), who.inst_id))
     if feed == FLAGS:
         rows = _clean_flags(rows)
     prefix = f"fraudlink-api-{who.username}-"

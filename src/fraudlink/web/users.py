@@ -1,8 +1,10 @@
 """Users of the console and the member API: roles, argon2 password hashes, bearer tokens.
 
 Centre staff (analyst, supervisor) see the whole city; members (bank, operator, platform) act for
-one institution and see only what concerns it. A token is 32 random bytes shown once; the store
-keeps only its SHA-256, so a copy of the store does not let anyone in.
+one institution and see only what concerns it, so a member's institution must be of its role's
+kind. A token is 32 random bytes shown once; the store keeps only its SHA-256, so a copy of the
+store does not let anyone in. A deactivated user keeps its row (the audit log names it) but loses
+its tokens and cannot log in again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ BANK, OPERATOR, PLATFORM = "bank", "operator", "platform"
 CENTRE_ROLES = (ANALYST, SUPERVISOR)
 MEMBER_ROLES = (BANK, OPERATOR, PLATFORM)
 ROLES = (*CENTRE_ROLES, *MEMBER_ROLES)
+# The institution kinds (model.enums.INSTITUTION_KINDS) a member role may act for: a bank user
+# sees account orders and pushes ledgers, which an operator does not have, and so on.
+INSTITUTION_KINDS_OF: dict[str, tuple[str, ...]] = {
+    BANK: ("bank", "payment"), OPERATOR: ("operator",), PLATFORM: ("platform",)}  # fmt: skip
+_A_KIND = {"bank": "a bank", "payment": "a payment firm", "operator": "an operator",
+           "platform": "a platform"}  # fmt: skip
 TOKEN_TTL = timedelta(hours=12)
 MIN_PASSWORD = 10
 
@@ -29,6 +37,10 @@ _hasher = PasswordHasher()
 
 class UserError(ValueError):
     """A user that cannot be added, or credentials that do not hold."""
+
+
+class NoSuchUser(UserError):
+    """A username the store does not hold."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ def add_user(
     if (role in MEMBER_ROLES) != bool(inst_id):
         needs = "needs" if role in MEMBER_ROLES else "takes no"
         raise UserError(f"{username}: a {role} user {needs} institution (--inst)")
+    if inst_id:
+        _check_institution(con, username, role, inst_id)
     if con.execute("select 1 from web_users where username = ?", [username]).fetchall():
         raise UserError(f"user {username!r} exists already")
     con.execute(
@@ -66,6 +80,37 @@ def add_user(
         [username, role, inst_id, _hasher.hash(password), datetime.now(UTC)],
     )
     return Principal(username, role, inst_id)
+
+
+def _check_institution(con: duckdb.DuckDBPyConnection, username: str, role: str,
+                       inst_id: str) -> None:  # fmt: skip
+    rows = con.execute("select kind from institutions where inst_id = ?", [inst_id]).fetchall()
+    if not rows:
+        raise UserError(f"{username}: institution {inst_id!r} is not in the store")
+    kinds, kind = INSTITUTION_KINDS_OF[role], rows[0][0]
+    if kind not in kinds:
+        wanted = " or ".join(_A_KIND.get(k, k) for k in kinds)
+        raise UserError(f"{username}: a {role} user acts for {wanted}, and {inst_id} is "
+                        f"{_A_KIND.get(kind, repr(kind))}")  # fmt: skip
+
+
+def deactivate_user(con: duckdb.DuckDBPyConnection, username: str) -> Principal:
+    """Refuse the user from now on: mark it inactive and revoke every token it holds."""
+    rows = con.execute("select role, inst_id, active from web_users where username = ?",
+                       [username]).fetchall()  # fmt: skip
+    if not rows:
+        raise NoSuchUser(f"no user {username!r}")
+    if not rows[0][2]:
+        raise UserError(f"user {username!r} is inactive already")
+    con.execute("begin transaction")
+    try:
+        con.execute("update web_users set active = false where username = ?", [username])
+        con.execute("delete from web_tokens where username = ?", [username])
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+    return Principal(username, rows[0][0], rows[0][1])
 
 
 def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> Principal:

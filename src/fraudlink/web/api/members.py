@@ -20,7 +20,7 @@ from fraudlink.model import identifiers
 from fraudlink.model.tables import FEED_TABLES
 from fraudlink.trace.order_rules import Order, OrderError
 from fraudlink.web import lookup as rapid
-from fraudlink.web import member_feeds, orders_view
+from fraudlink.web import member_feeds, member_rows, orders_view
 from fraudlink.web.audit import REFUSED
 from fraudlink.web.deps import audit, context, cursor, deny, member, principal
 from fraudlink.web.orders_view import Answer, OrderOut, OrderState, order_out
@@ -39,7 +39,9 @@ class Problem(BaseModel):
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    words = {400: "the body is not JSON", 401: "not logged in", 403: "not allowed for this user",
+    words = {400: "the body cannot be read as JSON", 401: "not logged in",
+             403: "not allowed for this user (its role, or another institution's order or "
+                  "rows); audited",
              404: "no such thing", 409: "the order's rules do not allow it"}  # fmt: skip
     return {c: {"model": Problem, "description": words[c]} for c in codes}
 
@@ -89,7 +91,7 @@ def push_feed(body: FeedPush, request: Request, feed: str = Path(max_length=64),
                    f"a {who.role} member may not push {feed}")  # fmt: skip
     try:
         out = member_feeds.push_rows(context(request), who, feed, body.rows)
-    except member_feeds.ForeignRows as exc:
+    except member_rows.ForeignRows as exc:
         raise deny(request, who, "feed.push", feed, str(exc)) from exc
     except member_feeds.PushRefused as exc:
         raise refuse([(("body", "rows", p.row, p.field), p.reason) for p in exc.problems]) from exc

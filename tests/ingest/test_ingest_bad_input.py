@@ -192,3 +192,62 @@ def test_csv_round_trip_of_a_real_feed_keeps_every_value(
     assert ingest_paths(store, [path]).feeds["calls"].loaded == calls.num_rows
     got = store.arrow("select * exclude (ingest_id) from calls order by call_id")
     assert got.cast(calls.schema).equals(calls)
+
+
+# A CSV row with more or fewer fields than the header cannot be split with any confidence: the
+# file is refused whole, naming the rows as the quarantine numbers them.
+
+
+def refused(store: Store, path: Path) -> str:
+    [err] = ingest_paths(store, [path]).errors
+    assert err.file == str(path)
+    assert store.count("transactions") == store.count("quarantine") == 0
+    assert store.count("ingest_log") == 0
+    return err.cause
+
+
+def test_row_with_too_many_fields_refuses_the_file_naming_the_row(
+    store: Store, tmp_path: Path
+) -> None:
+    extra = row(2).rstrip("\n") + ",EXTRA\n"
+    path = write(tmp_path, "transactions.csv", HEADER + row(1) + extra + row(3))
+    cause = refused(store, path)
+    assert cause.startswith("1 row does not have the header's 7 fields: row 2 has 8 (1 extra)")
+    assert "EXTRA" in cause
+
+
+def test_row_with_too_few_fields_refuses_the_file_naming_the_row(
+    store: Store, tmp_path: Path
+) -> None:
+    short = f"3,2026-03-01T08:00:00Z,{CARD_A}\n"
+    path = write(tmp_path, "transactions.csv", HEADER + row(1) + row(2) + short + row(4))
+    cause = refused(store, path)
+    assert "row 3 has 3 (to_account, amount_fen, channel, terminal missing)" in cause
+    assert CARD_A in cause
+
+
+def test_misfit_rows_are_numbered_as_the_quarantine_numbers_rows(
+    store: Store, tmp_path: Path
+) -> None:
+    # A blank line is not a row; a quoted value may hold a line break.
+    head = (
+        HEADER + row(1) + "\n" + f'2,2026-03-01T08:00:00Z,{CARD_A},{CARD_B},100,transfer,"T\n1"\n'
+    )
+    # The same row, once with a bad amount (quarantined) and once with a field too many.
+    quarantined = write(tmp_path, "transactions-q.csv", head + row(3, amount="x") + row(4))
+    check_summary(store, quarantined, 4, 3, 0, 1)
+    [q] = quarantine(store)
+    misfit = row(3).rstrip("\n") + ",x\n"
+    cause = refused(
+        Store(tmp_path / "other.duckdb"), write(tmp_path, "transactions.csv", head + misfit)
+    )
+    assert f"row {q['row_number']} has 8" in cause
+
+
+def test_many_misfit_rows_are_counted_and_the_first_named(store: Store, tmp_path: Path) -> None:
+    body = "".join(row(i) if i % 2 else f"{i},2026-03-01T08:00:00Z\n" for i in range(1, 41))
+    path = tmp_path / "transactions.csv.gz"
+    path.write_bytes(gzip.compress((HEADER + body).encode()))
+    cause = refused(store, path)
+    assert cause.startswith("20 rows do not have the header's 7 fields: row 2 has 2 ")
+    assert "row 10 has 2" in cause and "row 12" not in cause and cause.endswith("; and 15 more")

@@ -7,6 +7,7 @@ native feed file.
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -59,7 +60,13 @@ def load_profile(name_or_path: str) -> Profile:
     """A named profile shipped with fraudlink, or a profile file."""
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
-        text, name = path.read_text("utf-8"), path.stem
+        name, label = path.stem, str(path)
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProfileError(f"profile {label}: not UTF-8 text ({exc.reason})") from exc
+        except OSError as exc:
+            raise ProfileError(f"profile {label}: cannot be read ({exc.strerror or exc})") from exc
     else:
         res = resources.files("fraudlink.ingest.profile_files") / f"{name_or_path}.toml"
         if not res.is_file():
@@ -67,11 +74,12 @@ def load_profile(name_or_path: str) -> Profile:
                 f"profile {name_or_path!r} does not exist; shipped: {', '.join(shipped_profiles())}"
             )
         text, name = res.read_text("utf-8"), name_or_path
+        label = name
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"profile {name}: not valid TOML: {exc}") from exc
-    return _validated(name, data)
+        raise ProfileError(f"profile {label}: not valid TOML: {exc}") from exc
+    return _validated(name, data, label)
 
 
 def shipped_profiles() -> list[str]:
@@ -80,23 +88,87 @@ def shipped_profiles() -> list[str]:
     return sorted(e.name[:-5] for e in folder.iterdir() if e.name.endswith(".toml"))
 
 
-def _validated(name: str, data: dict[str, Any]) -> Profile:
+def _validated(name: str, data: dict[str, Any], label: str | None = None) -> Profile:
+    """The profile, or ProfileError naming the profile (its file, if any) and the bad setting."""
+    where = f"profile {label or name}"
     unknown = set(data) - KNOWN_KEYS
     if unknown:
-        raise ProfileError(f"profile {name}: unknown key {sorted(unknown)[0]!r}")
+        raise ProfileError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     feed = data.get("feed")
-    if feed not in FEED_TABLES:
-        raise ProfileError(f"profile {name}: 'feed' must name a feed, got {feed!r}")
+    if not isinstance(feed, str) or feed not in FEED_TABLES:
+        raise ProfileError(f"{where}: 'feed' must name a feed, got {feed!r}")
     table = FEED_TABLES[feed]
-    for target in (*data.get("columns", {}), *data.get("defaults", {}), *data.get("values", {})):
+    for key in ("columns", "defaults"):
+        data[key] = _text_table(where, key, data.get(key, {}))
+    values = data.get("values", {})
+    if not isinstance(values, dict):
+        raise ProfileError(f"{where}: 'values' must be a table of tables ([values.COLUMN])")
+    data["values"] = {c: _text_table(where, f"values.{c}", m) for c, m in values.items()}
+    for target in (*data["columns"], *data["defaults"], *data["values"]):
         if target not in table.column_index:
-            raise ProfileError(f"profile {name}: {feed} has no column {target!r}")
-    if data.get("time_format", "auto") not in TIME_FORMATS:
-        raise ProfileError(f"profile {name}: 'time_format' must be one of {TIME_FORMATS}")
-    if data.get("amount_unit", "fen") not in ("fen", "yuan"):
-        raise ProfileError(f"profile {name}: 'amount_unit' must be 'fen' or 'yuan'")
+            raise ProfileError(f"{where}: {feed} has no column {target!r}")
+    _check_encoding(where, data.get("encoding", "utf-8"))
+    _check_delimiter(where, data.get("delimiter", ","))
+    time_format = data.get("time_format", "auto")
+    if not isinstance(time_format, str) or time_format not in TIME_FORMATS:
+        raise ProfileError(
+            f"{where}: 'time_format' must be one of {TIME_FORMATS}, got {time_format!r}"
+        )
+    amount_unit = data.get("amount_unit", "fen")
+    if not isinstance(amount_unit, str) or amount_unit not in ("fen", "yuan"):
+        raise ProfileError(f"{where}: 'amount_unit' must be 'fen' or 'yuan', got {amount_unit!r}")
+    derive_id = data.get("derive_id")
+    if derive_id is not None and (
+        not isinstance(derive_id, str) or derive_id not in table.column_index
+    ):
+        raise ProfileError(f"{where}: 'derive_id' must name a column of {feed}, got {derive_id!r}")
     data = {k: v for k, v in data.items() if k != "description"}
     return Profile(name=name, **data)
+
+
+def _text_table(where: str, key: str, table: Any) -> dict[str, str]:
+    """A TOML table of text values; numbers and booleans are taken as their text."""
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: {key!r} must be a table of names to values, got {table!r}")
+    out: dict[str, str] = {}
+    for k, v in table.items():
+        if isinstance(v, bool):
+            out[k] = "true" if v else "false"
+        elif isinstance(v, str | int | float):
+            out[k] = str(v)
+        else:
+            raise ProfileError(f"{where}: '{key}.{k}' must be text, got {v!r}")
+    return out
+
+
+def _check_encoding(where: str, encoding: Any) -> None:
+    """A text encoding Python can decode files with (utf-8, gbk, gb18030, ...)."""
+    hint = 'a text encoding such as "utf-8", "gbk" or "gb18030"'
+    if not isinstance(encoding, str):
+        raise ProfileError(f"{where}: 'encoding' must be {hint}, got {encoding!r}")
+    try:
+        info = codecs.lookup(encoding)
+        known = info._is_text_encoding  # rot13, base64, hex are codecs but not text encodings
+        if known:
+            b"id".decode(encoding)
+    except (LookupError, UnicodeError):
+        known = False
+    if not known:
+        raise ProfileError(f"{where}: 'encoding' {encoding!r} is not known; use {hint}")
+
+
+def _check_delimiter(where: str, delimiter: Any) -> None:
+    """One ASCII character other than the quote and line breaks (the CSV readers need that)."""
+    if (
+        not isinstance(delimiter, str)
+        or len(delimiter) != 1
+        or not delimiter.isascii()
+        or delimiter in '"\r\n'
+    ):
+        raise ProfileError(
+            f"{where}: 'delimiter' must be one ASCII character other than a quote or a line "
+            f'break, such as "," ";" "|" or "\\t", got {delimiter!r}'
+        )
 
 
 def apply_profile(
@@ -144,17 +216,40 @@ def _map_values(values: pa.Array, mapping: dict[str, str]) -> pa.Array:
     return pc.coalesce(mapped, values)
 
 
+# The largest amount in int64 fen, 92,233,720,368,547,758.07 yuan, as whole yuan and fen.
+MAX_FEN = 2**63 - 1
+MAX_WHOLE_YUAN, MAX_EXTRA_FEN = divmod(MAX_FEN, 100)
+TOO_LARGE = "amount too large (the most is 92,233,720,368,547,758.07 yuan)"
+
+
 def yuan_to_fen(values: pa.Array, name: str, problems: Problems) -> pa.Array:
-    """Exact conversion of decimal yuan text (1,234.5) to integer fen, without floating point."""
+    """Exact conversion of decimal yuan text (1,234.5) to integer fen, without floating point.
+
+    An amount whose fen do not fit int64 is quarantined as too large, never wrapped round.
+    """
     text = pc.replace_substring(as_text(values), ",", "")
     ok = mask(pc.match_substring_regex(text, r"^[+-]?\d+(\.\d{0,2})?$"))
     problems.add(present(text) & ~ok, name, values, "not an amount in yuan with at most 2 decimals")
     text = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
-    parts = pc.extract_regex(text, r"^(?P<sign>[+-]?)(?P<whole>\d+)\.?(?P<frac>\d*)$")
-    whole = pc.cast(pc.struct_field(parts, "whole"), pa.int64())
+    parts = pc.extract_regex(text, r"^(?P<sign>[+-]?)0*(?P<whole>\d+?)(?:\.(?P<frac>\d*))?$")
+    digits = pc.struct_field(parts, "whole")  # without leading zeros (but at least one digit)
+    # More digits than the largest whole yuan has cannot fit; the rest fit int64 as they are.
+    too_long = mask(pc.greater(pc.utf8_length(digits), len(str(MAX_WHOLE_YUAN))))
+    whole = pc.cast(
+        pc.if_else(pa.array(too_long), pa.scalar(None, pa.string()), digits), pa.int64()
+    )
     frac = pc.cast(pc.utf8_rpad(pc.struct_field(parts, "frac"), 2, "0"), pa.int64())
-    fen = pc.add(pc.multiply(whole, 100), frac)
-    return pc.if_else(pc.equal(pc.struct_field(parts, "sign"), "-"), pc.negate(fen), fen)
+    too_large = too_long | mask(
+        pc.or_(
+            pc.greater(whole, MAX_WHOLE_YUAN),
+            pc.and_(pc.equal(whole, MAX_WHOLE_YUAN), pc.greater(frac, MAX_EXTRA_FEN)),
+        )
+    )
+    problems.add(too_large, name, values, TOO_LARGE)
+    if too_large.any():
+        whole = pc.if_else(pa.array(too_large), pa.scalar(None, pa.int64()), whole)
+    fen = pc.add_checked(pc.multiply_checked(whole, 100), frac)
+    return pc.if_else(pc.equal(pc.struct_field(parts, "sign"), "-"), pc.negate_checked(fen), fen)
 
 
 def _times(values: pa.Array, fmt: str, offset: str, name: str, problems: Problems) -> pa.Array:

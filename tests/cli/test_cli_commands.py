@@ -80,4 +80,21 @@ def test_export_writes_a_table_and_refuses_unknown_ones(tiny_world: Path, tmp_pa
     assert code == 0 and (tmp_path / "apps.parquet").exists()
     assert "rows of apps" in out
     code, _, err = run("export", "nope", "--db", str(db), "--out", str(tmp_path / "x.parquet"))
-    assert code != 0 and "no table named 'nope'" in err
+    assert code != 0 and "'nope' cannot be exported" in err
+
+
+def test_export_refuses_the_users_and_other_tables_not_listed(
+    tiny_world: Path, tmp_path: Path
+) -> None:
+    """Only feeds, the quarantine and the ingest log: never the users' password hashes."""
+    db = tmp_path / "s.duckdb"
+    run("ingest", str(tiny_world / "feeds" / "apps.parquet"), "--db", str(db), "--quiet")
+    for table in ("web_users", "web_tokens", "audit_log", "orders", "schema_version"):
+        out = tmp_path / f"{table}.parquet"
+        code, _, err = run("export", table, "--db", str(db), "--out", str(out))
+        assert code == 2 and f"'{table}' cannot be exported" in err, err
+        assert "give a feed, quarantine or ingest_log" in err
+        assert not out.exists()
+    for table in ("quarantine", "ingest_log"):
+        code, _, err = run("export", table, "--db", str(db), "--out", str(tmp_path / "t.parquet"))
+        assert code == 0, err

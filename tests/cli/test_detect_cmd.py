@@ -139,7 +139,7 @@ def test_bad_labels_name_the_file_row_and_field(ledger: Path, tmp_path: Path) ->
     out = tmp_path / "scores.csv"
     code, text = run_detect("--transactions", ledger, "--labels", bad, "--out", out)
     assert code != 0
-    assert f"{bad}: row 3: field 'account'" in text
+    assert f"{bad}: row 2: field 'account'" in text  # data rows count from 1, as in ingest
     assert not out.exists()
     bad.write_text("acct\n6222020200000000006\n")
     code, text = run_detect("--transactions", ledger, "--labels", bad, "--out", out)
@@ -178,3 +178,17 @@ def test_labels_outside_the_ledger_leave_the_shipped_model(tmp_path: Path) -> No
     assert code == 0, text
     assert run_detect("--transactions", ledger, "--profile", "transactions", "--out", plain)[0] == 0
     assert out.read_text() == plain.read_text()
+
+
+def test_a_bad_label_is_refused_with_its_row_counted_like_ingest(tmp_path: Path) -> None:
+    """Row 1 is the first row under the header, as in the quarantine of `fraudlink ingest`."""
+    labels = tmp_path / "known.csv"
+    labels.write_text("account\n6217000010000000003\n6217000010000000004\n", "utf-8")
+    out = tmp_path / "scores.csv"
+    code, text = run_detect("--transactions", labels, "--labels", labels, "--out", out)
+    assert code == 1
+    assert f"{labels}: row 2: field 'account': not an account number" in text
+    labels.write_text("acct\n6217000010000000003\n", "utf-8")
+    code, text = run_detect("--transactions", labels, "--labels", labels, "--out", out)
+    assert code == 1 and "header: missing column 'account'" in text
+    assert not out.exists()

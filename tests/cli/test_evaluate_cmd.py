@@ -82,3 +82,25 @@ def test_missing_store(demo_world: Path, tmp_path: Path) -> None:
     args = ["evaluate", "detection", "--world", str(demo_world), "--db", str(missing)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1 and str(missing) in result.output
+
+
+def test_a_store_of_another_world_is_refused_and_times_are_china_time(
+    tiny_world: Path, ingested_file: Callable[[Path, str], Path], tmp_path: Path
+) -> None:
+    from fraudlink.simulate import load_config, simulate_to_dir
+
+    db = ingested_file(tiny_world, "eval-tiny")
+    other = tmp_path / "other-world"
+    simulate_to_dir(load_config("tiny"), 8, other)  # the same preset, another seed
+    args = ["evaluate", "detection", "--world", str(other), "--db", str(db)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"{db} was not ingested from the world {other}" in result.output
+    assert "rows in the world" in result.output
+    args = ["evaluate", "detection", "--world", str(tiny_world), "--db", str(db)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    # The tiny world runs 2026-03-01 to 03-06 UTC: scored at its end, trained up to its middle.
+    assert "scored as of 2026-03-06 08:00 (UTC+8)" in result.output
+    assert "labels known by 2026-03-03 20:00 (UTC+8)" in result.output
+    assert "+00:00" not in result.output

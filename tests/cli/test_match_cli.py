@@ -83,3 +83,24 @@ def test_file_report_and_operation(db: Path, reported: dict[str, Any], tmp_path:
     code, out = run(db, "--operation", op)
     assert code == 0 and "known elsewhere" in out
     assert run(db, "--operation", "OP-none")[0] == 1
+
+
+def test_a_file_not_in_utf8_is_refused_naming_it(db: Path, tmp_path: Path) -> None:
+    f = tmp_path / "gbk.txt"
+    f.write_bytes("13800000000\n诈骗号码\n".encode("gbk"))
+    result = CliRunner().invoke(cli, ["match", "--db", str(db), "--file", str(f)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"{f}: line 2: not UTF-8 text" in result.output
+
+
+def test_a_bad_value_in_a_file_is_named_with_its_line(db: Path, tmp_path: Path) -> None:
+    f = tmp_path / "values.txt"
+    f.write_text("# numbers\n13800000000\nnotanid\n\n13800000001\nbad-2\n", "utf-8")
+    code, out = run(db, "--file", str(f))
+    assert code == 1
+    assert f"{f}: line 3: not an identifier: 'notanid'" in out
+    assert f"{f}: line 6: not an identifier: 'bad-2'" in out
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n\n", "utf-8")
+    code, out = run(db, "--file", str(empty))
+    assert code == 1 and f"{empty}: no values" in out

@@ -35,6 +35,13 @@ def db(tmp_path: Path) -> Path:
                 "owner_idno, owner_name, opened_at) values (?, 'ICBC', 2, 'personal', 'X', ?, ?)",
                 [acc, name, T0 - dt.timedelta(days=9)],
             )
+        for report in ("R1", "R2"):
+            s.con.execute(
+                "insert into victim_reports (report_id, reported_at, victim_idno, district, "
+                "fraud_type, contact_channel, narrative, claimed_loss_fen) "
+                "values (?, ?, 'X', '450102', 'investment', 'phone', '', 60000)",
+                [report, T0 - dt.timedelta(hours=1)],
+            )
     return path
 
 
@@ -125,6 +132,71 @@ def test_propose_without_the_engine_says_why(db: Path, monkeypatch: pytest.Monke
     code, out = run("orders", "propose", "--db", str(db))
     assert code == 1
     assert "needs the tracing engine" in out
+
+
+def test_propose_refuses_an_unknown_report(db: Path, fake_engine: list[dict[str, object]]) -> None:
+    code, out = run("orders", "propose", "--db", str(db), "--report", "R9999",
+                    "--now", "2026-03-01T12:30:00Z")  # fmt: skip
+    assert code == 1 and "no report R9999" in out
+    code, out = run("orders", "propose", "--db", str(db), "--report", "R1", "--report", "R8",
+                    "--report", "R9", "--now", "2026-03-01T12:30:00Z")  # fmt: skip
+    assert code == 1 and "no reports R8, R9" in out
+    assert fake_engine == []  # nothing was traced
+    assert run("orders", "list", "--db", str(db), "--json")[1].strip() == "[]"
+
+
+def _proposed(db: Path) -> str:
+    code, out = run("orders", "propose", "--db", str(db), "--json", "--now", "2026-03-01T12:30Z")
+    assert code == 0, out
+    return str(json.loads(out)[0]["order_id"])
+
+
+def test_history_in_yuan_and_refusals_in_china_time(
+    db: Path, fake_engine: list[dict[str, object]]
+) -> None:
+    oid = _proposed(db)
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "acknowledged",
+                    "--now", "2026-03-01T21:00:00+08:00")  # fmt: skip
+    assert code == 0, out
+    head = out.splitlines()[1].split()
+    assert "yuan" in head and "fen" not in head
+    assert "510.00" in out and "51,000" not in out  # 51,000 fen asked
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "expired",
+                    "--now", "2026-03-02T21:00:00+08:00")  # fmt: skip
+    assert code == 1 and "the timer runs until 2026-03-03 21:00 (UTC+8)" in out
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "rejected",
+                    "--now", "2026-03-01T16:00:00+08:00")  # fmt: skip
+    assert code == 1
+    assert "2026-03-01 16:00 (UTC+8) is before the request (2026-03-01 20:30 (UTC+8))" in out
+    assert "+00:00" not in out
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "executed",
+                    "--amount-fen", "40000", "--now", "2026-03-02T09:00:00+08:00")  # fmt: skip
+    assert code == 0 and "400.00" in out
+
+
+def test_an_amount_goes_only_with_executed(db: Path, fake_engine: list[dict[str, object]]) -> None:
+    oid = _proposed(db)
+    for to in ("acknowledged", "rejected", "renewed"):
+        code, out = run("orders", "update", oid, "--db", str(db), "--to", to,
+                        "--amount-fen", "5", "--now", "2026-03-01T13:00Z")  # fmt: skip
+        assert code == 2 and "--amount-fen goes only with --to executed" in out
+    code, out = run("orders", "list", "--db", str(db), "--json", "--now", "2026-03-01T13:00Z")
+    assert [o["state"] for o in json.loads(out) if o["order_id"] == oid] == ["requested"]
+
+
+def test_a_rejected_stop_shows_no_timer(db: Path, fake_engine: list[dict[str, object]]) -> None:
+    oid = _proposed(db)
+    at = "--now", "2026-03-01T13:00Z"
+    assert run("orders", "update", oid, "--db", str(db), "--to", "acknowledged", *at)[0] == 0
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "rejected", *at)
+    assert code == 0, out
+    rows = {line.split()[3]: line for line in out.splitlines()[3:]}  # by event
+    assert "2026-03-03 21:00" in rows["acknowledge"]  # the timer ran while it was live
+    assert "2026-03-03" not in rows["reject"]
+    code, out = run("orders", "list", "--db", str(db), "--state", "rejected", *at)
+    assert oid in out and "2026-03-03" not in out
+    code, out = run("orders", "list", "--db", str(db), "--state", "rejected", "--json", *at)
+    assert json.loads(out)[0]["expires_at"] == "2026-03-03T13:00:00+00:00"  # the record keeps it
 
 
 def test_every_subcommand_option_is_documented() -> None:

@@ -44,11 +44,13 @@ def test_plan_for_an_account_holding_victim_money(tiny_world: Path, tmp_path: Pa
 
 
 def test_no_freezes_means_nothing_to_return(tmp_path: Path) -> None:
+    Store(tmp_path / "s.duckdb").close()
     result = CliRunner().invoke(cli, ["returns", "--db", str(tmp_path / "s.duckdb")])
     assert result.exit_code == 0 and "nothing to return" in result.stdout
 
 
 def test_account_needs_its_balance(tmp_path: Path) -> None:
+    Store(tmp_path / "s.duckdb").close()
     result = CliRunner().invoke(
         cli, ["returns", "--db", str(tmp_path / "s.duckdb"), "--account", "6222020000000000018"]
     )

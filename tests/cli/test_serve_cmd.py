@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from fraudlink.cli.main import cli
@@ -69,8 +70,16 @@ def test_audit_verify_passes_then_names_the_edited_entry(tmp_path: Path) -> None
 
 
 def test_serve_refuses_a_store_without_users(tmp_path: Path) -> None:
-    code, out = _run("serve", "--db", str(tmp_path / "empty.duckdb"))
+    db = _store_with_bank(tmp_path)
+    code, out = _run("serve", "--db", str(db))
     assert code == 1 and "no users yet" in out
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1"])
+def test_serve_refuses_a_port_out_of_range(tmp_path: Path, port: str) -> None:
+    db = _store_with_bank(tmp_path)
+    code, out = _run("serve", "--db", str(db), "--port", port)
+    assert code == 2 and f"'--port': {port} is not in the range 1<=x<=65535" in out
 
 
 def test_serve_answers_on_loopback(tmp_path: Path) -> None:
@@ -122,6 +131,7 @@ def test_warnings_load_queues_an_engine_runs_warnings_once(tmp_path: Path) -> No
     actions = tmp_path / "actions-full.parquet"
     pq.write_table(log.table(), actions)
     db = tmp_path / "q.duckdb"
+    Store(db).close()
     code, out = _run("warnings", "load", "--db", str(db), "--actions", str(actions))
     assert code == 0 and "queued 2 new warnings" in out, out
     code, out = _run("warnings", "load", "--db", str(db), "--actions", str(actions))

@@ -26,8 +26,8 @@ def test_labels_are_cleaned(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("acct\n6217000010000000003\n", "row 1: missing column 'account'"),
-        ("account\n6217000010000000003\n6217000010000000004\n", "row 3: field 'account'"),
+        ("acct\n6217000010000000003\n", "header: missing column 'account'"),
+        ("account\n6217000010000000003\n6217000010000000004\n", "row 2: field 'account'"),
         ("account\n\n", ""),
     ],
 )

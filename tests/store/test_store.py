@@ -112,3 +112,37 @@ def test_counting_a_table_the_store_lacks_names_it(tmp_path: Path) -> None:
             with pytest.raises(StoreError, match="no table named"):
                 store.count(name)
         assert store.count("persons") == 0
+
+
+def test_opening_without_create_refuses_what_is_not_a_store(tmp_path: Path) -> None:
+    """`create=False` (every command but ingest): nothing is made, nothing is changed."""
+    missing = tmp_path / "typo" / "s.duckdb"
+    with pytest.raises(StoreError, match="no store here"):
+        Store(missing, create=False)
+    assert not missing.parent.exists()
+    csv = tmp_path / "some.csv"
+    csv.write_text("a,b\n1,2\n", "utf-8")
+    with pytest.raises(StoreError, match=r"not a fraudlink store \(not a DuckDB database file"):
+        Store(csv, create=False)
+    assert csv.read_text("utf-8") == "a,b\n1,2\n"
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("create table t (x integer)")
+    con.close()
+    for read_only in (False, True):
+        with pytest.raises(StoreError, match=r"not a fraudlink store \(a DuckDB database without"):
+            Store(other, read_only=read_only, create=False)
+    con = duckdb.connect(str(other))
+    assert [r[0] for r in con.execute("show tables").fetchall()] == ["t"]
+    con.close()
+
+
+def test_opening_without_create_opens_and_upgrades_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con, target=1)
+    con.close()
+    with Store(path, create=False) as store:
+        assert store.version == LATEST
+    with Store(path, read_only=True, create=False) as store:
+        assert store.count("persons") == 0

@@ -1,4 +1,4 @@
-"""Helpers shared by the subcommands: the data directory, progress lines, tables."""
+"""Helpers shared by the subcommands: the store, the data directory, progress lines, tables."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from fraudlink.simulate import PRESETS, ConfigError, SimConfig, load_config
+from fraudlink.store import Store, default_db_path
 
 DATA_ENV = "FRAUDLINK_DATA"
 
@@ -39,6 +40,23 @@ def simulator_config(
         return load_config(preset, path, foreign)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def open_store(db: Path | None, *, create: bool = False, read_only: bool = False) -> Store:
+    """The store named by `--db` (default DATA/fraudlink.duckdb), or a refusal naming the file.
+
+    Only `fraudlink ingest`, which loads feeds, passes `create`: every other command refuses a
+    missing path, a file that is not a DuckDB database and a database that is not a fraudlink
+    store (a mistyped `--db` must not answer from a new, empty store), and writes nothing.
+    """
+    path = db or default_db_path()
+    try:
+        return Store(path, read_only=read_only, create=create)
+    except RuntimeError as exc:  # StoreError, or a store newer than this fraudlink (migrate)
+        message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
+        if not create and not path.exists():
+            message += " (is the path right? `fraudlink ingest --db FILE` creates a store)"
+        raise click.ClickException(message) from exc
 
 
 def data_dir() -> Path:

@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 
-from fraudlink.cli.common import render_table
+from fraudlink.cli.common import open_store, render_table
 from fraudlink.cli.ingest_cmd import DB_HELP
-from fraudlink.store import Store, StoreError, default_db_path
+from fraudlink.model.clock import CHINA
+from fraudlink.model.tables import FEED_TABLES
+from fraudlink.store import Store, StoreError
 
 WORLD_HELP = "World directory written by `fraudlink simulate` (its truth/ and world.json)."
 
@@ -48,22 +50,63 @@ def detection(
     world_dir: Path, db: Path | None, as_of: str | None, split: str | None, as_json: bool
 ) -> None:
     """Mule accounts, SIM cards, rings and insiders: scores against truth, with baselines."""
-    # Imported here: LightGBM takes seconds to load, and no other command needs it.
-    from fraudlink.detect.evaluation import evaluate_detection
-
     at, cut = _time(as_of, "--as-of"), _time(split, "--split")
     for name in ("world.json", "truth"):
         if not (world_dir / name).exists():
             raise click.ClickException(f"{world_dir / name}: no such file: is it a world?")
-    try:
-        with Store(db or default_db_path(), read_only=True) as store:
+    feed_rows = _world_feed_rows(world_dir)
+    with open_store(db, read_only=True) as store:
+        _require_ingested_from(world_dir, feed_rows, store)
+        # Imported here: LightGBM takes seconds to load, and no other command needs it.
+        from fraudlink.detect.evaluation import evaluate_detection
+
+        try:
             doc = evaluate_detection(world_dir, store, as_of=at, split=cut)
-    except (StoreError, ValueError, FileNotFoundError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        except (StoreError, ValueError, FileNotFoundError) as exc:
+            raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         _show(doc)
+
+
+def _world_feed_rows(world_dir: Path) -> dict[str, int]:
+    """Rows per feed the world wrote (from its world.json), feeds without rows left out."""
+    path = world_dir / "world.json"
+    try:
+        rows = json.loads(path.read_text("utf-8"))["rows"]
+        return {k: int(v) for k, v in rows.items() if k in FEED_TABLES and int(v) > 0}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise click.ClickException(f"{path}: not a world's manifest (row counts): {exc}") from exc
+
+
+def _require_ingested_from(world_dir: Path, feed_rows: dict[str, int], store: Store) -> None:
+    """Refuse a store not ingested from this world's feeds: for every feed the world wrote, the
+    store's ingest log must hold a file that read exactly the world's row count. Counts differ
+    between seeds and configurations, cost no reading of the feeds, and survive later additions
+    to the store (a new report, another file)."""
+    logged: dict[str, set[int]] = {}
+    for feed, n in store.con.execute("select feed, rows_read from ingest_log").fetchall():
+        logged.setdefault(feed, set()).add(int(n))
+    differ = [f for f, n in sorted(feed_rows.items()) if n not in logged.get(f, set())]
+    if not differ:
+        return
+    shown = "; ".join(
+        f"{f}: {feed_rows[f]:,} rows in the world, "
+        + (", ".join(f"{n:,}" for n in sorted(logged[f])) + " in the store's files"
+           if f in logged else "none ingested")
+        for f in differ[:3]
+    )  # fmt: skip
+    more = f" (and {len(differ) - 3} more feeds)" if len(differ) > 3 else ""
+    raise click.ClickException(
+        f"{store.path} was not ingested from the world {world_dir}: {shown}{more}; "
+        f"ingest {world_dir / 'feeds'} into a new store to evaluate it"
+    )
+
+
+def _china(iso: str) -> str:
+    """An ISO time of the result document, shown in China time."""
+    return datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d %H:%M (UTC+8)")
 
 
 def _num(v: Any, digits: int = 4) -> str:
@@ -86,8 +129,8 @@ def _met(doc: dict[str, Any], kind: str, variant: str) -> str:
 def _show(doc: dict[str, Any]) -> None:
     w = doc["world"]
     click.echo(
-        f"world {w['dir']} (preset {w['preset']}, seed {w['seed']}); scored as of {doc['as_of']}, "
-        f"accounts trained on labels known by {doc['split']}"
+        f"world {w['dir']} (preset {w['preset']}, seed {w['seed']}); scored as of "
+        f"{_china(doc['as_of'])}, accounts trained on labels known by {_china(doc['split'])}"
     )
     head = ("kind", "variant", "PR-AUC", "P", "R", "F1", "innocent", "flagged", "pos", "target")
     rows = []

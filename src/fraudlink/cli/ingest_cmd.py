@@ -9,12 +9,13 @@ from pathlib import Path
 
 import click
 
-from fraudlink.cli.common import progress_printer, render_table
+from fraudlink.cli.common import open_store, progress_printer, render_table
 from fraudlink.ingest import ProfileError, ingest_paths, load_profile
 from fraudlink.model.tables import FEED_TABLES
-from fraudlink.store import Store, StoreError, default_db_path
+from fraudlink.store import StoreError
 
 DB_HELP = "Store file [default: DATA/fraudlink.duckdb]."
+EXPORTABLE = frozenset({*FEED_TABLES, "quarantine", "ingest_log"})
 
 
 @click.command()
@@ -48,7 +49,7 @@ def ingest(
         raise click.ClickException(str(exc)) from exc
     if prof and feed and prof.feed != feed:
         raise click.ClickException(f"profile {prof.name} reads {prof.feed}, not {feed}")
-    with _open(db) as store:
+    with open_store(db, create=True) as store:  # the one command that makes a new store
         report = ingest_paths(store, list(paths), feed, prof, on_file=progress_printer(quiet))
     if as_json:
         out = {name: dataclasses.asdict(s) for name, s in sorted(report.feeds.items())}
@@ -79,16 +80,14 @@ def ingest(
 )
 def export(table: str, db: Path | None, out: Path) -> None:
     """Write one table of the store (a feed, the quarantine, the ingest log) to Parquet."""
-    with _open(db) as store:
+    if table not in EXPORTABLE:  # not the users' password hashes, tokens, orders or audit log
+        raise click.BadParameter(
+            f"{table!r} cannot be exported: give a feed, quarantine or ingest_log",
+            param_hint="TABLE",
+        )
+    with open_store(db) as store:
         try:
             n = store.export(table, out)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {n:,} rows of {table} to {out}")
-
-
-def _open(db: Path | None) -> Store:
-    try:
-        return Store(db or default_db_path())
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc

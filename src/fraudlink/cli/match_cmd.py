@@ -9,8 +9,8 @@ from typing import Any
 import click
 import pyarrow as pa
 
-from fraudlink.cli.common import render_table
-from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.cli.common import open_store, render_table
+from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.match.index import IndicatorIndex
 from fraudlink.match.lookup import QueryError, ReportMatch, match_report, match_values
 from fraudlink.match.seized import seized_report
@@ -49,7 +49,8 @@ def match(
     given = [x for x in (value, file_, report, operation) if x is not None]
     if len(given) != 1:
         raise click.UsageError("give exactly one of VALUE, --file, --report, --operation")
-    with _open(db) as store:
+    lines = _read_values(file_) if file_ is not None else None  # a bad file fails first
+    with open_store(db) as store:
         index = IndicatorIndex.from_store(store)
         try:
             if report is not None:
@@ -57,16 +58,46 @@ def match(
             elif operation is not None:
                 _show_operation(seized_report(store, index, operation), as_json)
             else:
-                raws = [value] if value is not None else _read_values(file_)
+                raws = [v for _, v in lines] if lines is not None else [value or ""]
                 _show_hits(raws, match_values(index, raws, kind), as_json)
-        except (QueryError, LookupError) as exc:
+        except QueryError as exc:
+            if file_ is None or lines is None:
+                raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(_bad_lines(file_, lines, exc.bad)) from exc
+        except LookupError as exc:
             raise click.ClickException(exc.args[0] if exc.args else str(exc)) from exc
 
 
-def _read_values(path: Path | None) -> list[str]:
-    assert path is not None
-    lines = path.read_text("utf-8").splitlines()
-    return [s for line in lines if (s := line.strip()) and not s.startswith("#")]
+def _read_values(path: Path) -> list[tuple[int, str]]:
+    """(line number, value) of each value in a text file; blank lines and # comments skipped."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark, as Windows editors write, is fine
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise click.ClickException(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from exc
+    values = [
+        (n, s)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if (s := line.strip()) and not s.startswith("#")
+    ]
+    if not values:
+        raise click.ClickException(f"{path}: no values (one identifier a line)")
+    return values
+
+
+def _bad_lines(path: Path, lines: list[tuple[int, str]], bad: list[str]) -> str:
+    """The refusal of a file's values that are not identifiers, each with its line number."""
+    wrong = set(bad)
+    found = [f"line {n}: not an identifier: {v!r}" for n, v in lines if v in wrong]
+    more = f"\n(and {len(found) - 5} more lines)" if len(found) > 5 else ""
+    return f"{path}: " + f"\n{path}: ".join(found[:5]) + more
 
 
 def _rows(hits: pa.Table, utc: bool) -> list[dict[str, Any]]:

@@ -12,11 +12,11 @@ import click
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraudlink.cli.common import render_table
-from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.cli.common import open_store, render_table
+from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.model.clock import CHINA
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import FREEZE, STATES, STOP, TARGETS, Order
+from fraudlink.trace.order_rules import FREEZE, LIVE, STATES, STOP, TARGETS, Order
 from fraudlink.trace.orders import (
     OrderError,
     expire_due,
@@ -77,7 +77,8 @@ def propose(
             f"which is not available: {exc}"
         ) from exc
     now = _now(now_text)
-    with _open(db) as store:
+    with open_store(db) as store:
+        _require_reports(store, reports)
         expire_due(store, now)
         try:
             traced = trace_all(store, as_of=now if now_text else None, method=method)
@@ -90,6 +91,24 @@ def propose(
         except (LookupError, ValueError) as exc:  # nothing to trace, mixed methods, a duplicate
             raise click.ClickException(str(exc)) from exc
     _show(proposed, as_json)
+
+
+def _require_reports(store: Store, reports: tuple[str, ...]) -> None:
+    """Refuse a --report the store has no victim report of (as `trace` and `match` do)."""
+    if not reports:
+        return
+    known = {
+        r[0]
+        for r in store.con.execute(
+            "select distinct report_id from victim_reports where report_id in "
+            "(select unnest(?::varchar[]))",
+            [list(reports)],
+        ).fetchall()
+    }
+    missing = [r for r in dict.fromkeys(reports) if r not in known]
+    if missing:
+        noun = "report" if len(missing) == 1 else "reports"
+        raise click.ClickException(f"no {noun} {', '.join(missing)}")
 
 
 def _only_reports(positions: pa.Table, reports: tuple[str, ...]) -> pa.Table:
@@ -108,7 +127,7 @@ def list_(
     db: Path | None, state: str | None, inst: str | None, now_text: str | None, as_json: bool
 ) -> None:
     """Show stored orders, highest priority first (stops past their timer expire first)."""
-    with _open(db) as store:
+    with open_store(db) as store:
         expire_due(store, _now(now_text))
         _show(load_orders(store, state=state, inst=inst), as_json)
 
@@ -131,8 +150,12 @@ def update(
     as_json: bool,
 ) -> None:
     """Record a move of one order (a reply, a renewal, a release) and print its history."""
+    if amount_fen is not None and to != "executed":
+        raise click.UsageError(
+            f"--amount-fen goes only with --to executed (the amount held), not with --to {to}"
+        )
     now = _now(now_text)
-    with _open(db) as store:
+    with open_store(db) as store:
         expire_due(store, now)
         try:
             order = update_order(store, order_id, to, now, amount_fen, note)
@@ -155,6 +178,12 @@ def _local(t: dt.datetime | None) -> str:
     return t.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if t is not None else ""
 
 
+def _timer(state: str, expires_at: dt.datetime | None) -> str:
+    """The expiry shown for an order in `state`: its running timer while it is live, the time
+    it ran out once expired, nothing once rejected or released (no timer runs then)."""
+    return _local(expires_at) if state in LIVE or state == "expired" else ""
+
+
 def _json(o: Any) -> dict[str, Any]:
     out = dataclasses.asdict(o)
     for k, v in out.items():
@@ -175,7 +204,7 @@ def _show(found: list[Order], as_json: bool) -> None:
     rows = [
         (o.order_id, o.kind, o.state, o.account, o.inst_id, o.amount_fen / 100,
          "" if o.held_fen is None else o.held_fen / 100, o.priority, _local(o.requested_at),
-         _local(o.expires_at), o.renewals)
+         _timer(o.state, o.expires_at), o.renewals)
         for o in found
     ]  # fmt: skip
     click.echo(render_table(head, rows))
@@ -189,9 +218,10 @@ def _show_history(store: Store, order: Order, as_json: bool) -> None:
         return
     click.echo(f"{order.order_id}: {order.state}")
     rows = [
-        (e.seq, _local(e.at), e.event, e.state, "" if e.amount_fen is None else e.amount_fen,
-         _local(e.expires_at), e.note or "")
+        (e.seq, _local(e.at), e.event, e.state,
+         "" if e.amount_fen is None else e.amount_fen / 100, _timer(e.state, e.expires_at),
+         e.note or "")
         for e in events
     ]  # fmt: skip
-    head = ("seq", "at (UTC+8)", "event", "state", "fen", "expires (UTC+8)", "note")
+    head = ("seq", "at (UTC+8)", "event", "state", "yuan", "expires (UTC+8)", "note")
     click.echo(render_table(head, rows))

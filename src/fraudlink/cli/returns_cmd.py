@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.cli.common import open_store
+from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.trace.return_runs import plan_for_account, plans_for_freezes
 
 
@@ -48,7 +49,7 @@ def returns(
     """Plan the return of frozen money to victims' original paying accounts."""
     if (account is None) != (frozen_fen is None):
         raise click.UsageError("--account and --frozen-fen go together")
-    with _open(db) as store:
+    with open_store(db) as store:
         if account is not None and frozen_fen is not None:
             at = frozen_at or dt.datetime.now(dt.UTC)
             if at.tzinfo is None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from fraudlink.cli.common import render_table
+from fraudlink.cli.common import open_store, render_table
 from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.detect.rings import Rings, find_rings, target_package
 from fraudlink.model.clock import CHINA
-from fraudlink.store import Store, StoreError, default_db_path
+from fraudlink.store import StoreError
 
 AS_OF_HELP = "Use the feeds as they stood at this ISO 8601 time (UTC if no zone) [default: now]."
 COLUMNS = ("rank", "ring_id", "kind", "score", "persons", "accounts", "sims", "devices",
@@ -33,7 +33,7 @@ def rings(
     """Find card rings and laundering groups, rank them, and package each for a strike."""
     as_of = _as_of(as_of_text)
     try:
-        with Store(db or default_db_path(), read_only=True) as store:
+        with open_store(db, read_only=True) as store:
             found = find_rings(store, as_of)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from fraudlink.cli.common import render_table
-from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.cli.common import open_store, render_table
+from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.store import Store, default_db_path
 from fraudlink.web import ROLES, UserError, add_user, list_users, verify_chain
 from fraudlink.web.users import deactivate_user
@@ -16,7 +16,7 @@ from fraudlink.web.users import deactivate_user
 def _open_unheld(db: Path | None) -> Store:
     """The store, or a refusal that says what to do when a running server holds it."""
     try:
-        return _open(db)
+        return open_store(db)
     except click.ClickException as exc:
         if "conflicting lock" not in exc.message.lower():
             raise
@@ -35,7 +35,8 @@ def _open_unheld(db: Path | None) -> Store:
     "--host", default="127.0.0.1", show_default=True,
     help="Address to listen on (loopback unless the centre's network is set up for it).",
 )  # fmt: skip
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on (1-65535).")  # fmt: skip
 def serve(db: Path | None, host: str, port: int) -> None:
     """Serve the analyst console and the member API (OpenAPI at /api/openapi.json)."""
     import uvicorn

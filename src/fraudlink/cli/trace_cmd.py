@@ -9,8 +9,8 @@ from typing import Any
 import click
 import pyarrow as pa
 
-from fraudlink.cli.common import render_table
-from fraudlink.cli.ingest_cmd import DB_HELP, _open
+from fraudlink.cli.common import open_store, render_table
+from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.model.clock import CHINA
 from fraudlink.trace.engine import METHODS, TraceResult, trace_report
 
@@ -30,7 +30,7 @@ from fraudlink.trace.engine import METHODS, TraceResult, trace_report
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (times in UTC, money in fen).")
 def trace(db: Path | None, report_id: str, method: str, hops: int, as_json: bool) -> None:
     """Trace a victim's money: the trail hop by hop, then where it is now."""
-    with _open(db) as store:
+    with open_store(db) as store:
         known = (
             store.arrow("select count(*) as n from victim_reports where report_id = ?", [report_id])
             .column("n")[0]

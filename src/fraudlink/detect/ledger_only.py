@@ -37,14 +37,15 @@ class LabelFileError(ValueError):
 
 
 def read_labels(path: Path) -> list[str]:
-    """The accounts listed in a labels CSV (column `account`), cleaned and checked."""
+    """The accounts listed in a labels CSV (column `account`), cleaned and checked; a bad one is
+    refused with its row counted as ingest counts them (the first row under the header is 1)."""
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             if reader.fieldnames is None or "account" not in reader.fieldnames:
-                raise LabelFileError(f"{path}: row 1: missing column 'account'")
+                raise LabelFileError(f"{path}: header: missing column 'account'")
             accounts = []
-            for row_no, row in enumerate(reader, start=2):
+            for row_no, row in enumerate(reader, start=1):
                 raw = (row.get("account") or "").strip()
                 clean = Card.clean(raw)
                 if clean is None:

@@ -22,16 +22,27 @@ class StoreError(RuntimeError):
 class Store:
     """An open store. Opening migrates an older schema in place."""
 
-    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, read_only: bool = False, create: bool = True) -> None:
+        """Open the store at `path`. With `create` (the default) a missing file becomes a new,
+        empty store; without it, or read only, the file must already be a store: a missing path,
+        a file that is not a DuckDB database, or a database without fraudlink's schema is
+        refused with a StoreError, and nothing is written."""
         self.path = Path(path)
-        if not read_only:
+        if create and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise StoreError(f"{self.path}: no store here")
+        elif not create:
+            _require_duckdb_file(self.path)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
+        if not create and current_version(self.con) == 0:
+            self.con.close()
+            raise StoreError(
+                f"{self.path}: not a fraudlink store (a DuckDB database without its schema)"
+            )
         # Times are stored as UTC instants and handed back in UTC; display converts to China time.
         self.con.execute("set TimeZone = 'UTC'")
         self.con.execute("set enable_progress_bar = false")
@@ -100,6 +111,23 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# Every DuckDB database file has these bytes after its 8-byte header checksum.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _require_duckdb_file(path: Path) -> None:
+    """Refuse a path that is not a DuckDB database file (DuckDB would open a CSV as a view)."""
+    if path.is_dir():
+        raise StoreError(f"{path}: a directory, not a store")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store: {exc}") from exc
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise StoreError(f"{path}: not a fraudlink store (not a DuckDB database file)")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from fraudlink.model.clock import china_time
+
 STOP = "stop_payment"  # emergency stop-payment (紧急止付)
 FREEZE = "freeze"  # freeze (冻结) by a case-handling police unit
 BLOCK = "number_block"  # a fraud number cut off (停机) by its operator; it holds no money
@@ -114,12 +116,13 @@ def apply(order: Order, to: str, at: dt.datetime, held_fen: int | None = None) -
             f"(allowed: {', '.join(allowed) or 'none, the order is closed'})"
         )
     if at < order.requested_at:
-        raise OrderError(f"{order.order_id}: {at.isoformat()} is before the request")
+        raise OrderError(f"{order.order_id}: {_shown(at)} is before the request "
+                         f"({_shown(order.requested_at)})")  # fmt: skip
     due = order.expires_at is not None and at >= order.expires_at
     if to == "expired" and not due:
-        raise OrderError(f"{order.order_id}: the timer runs until {_iso(order.expires_at)}")
+        raise OrderError(f"{order.order_id}: the timer runs until {_shown(order.expires_at)}")
     if to != "expired" and due:
-        raise OrderError(f"{order.order_id}: the 48 h timer ran out at {_iso(order.expires_at)}")
+        raise OrderError(f"{order.order_id}: the 48 h timer ran out at {_shown(order.expires_at)}")
     if to == "acknowledged":
         # The stop runs from when the head office takes the order in; a freeze has no timer.
         return dataclasses.replace(
@@ -147,5 +150,6 @@ def apply(order: Order, to: str, at: dt.datetime, held_fen: int | None = None) -
     return dataclasses.replace(order, state=to)
 
 
-def _iso(t: dt.datetime | None) -> str:
-    return t.isoformat() if t is not None else "-"
+def _shown(t: dt.datetime | None) -> str:
+    """A time in a refusal, as investigators read it: China time."""
+    return f"{china_time(t)} (UTC+8)" if t is not None else "-"

@@ -221,6 +221,40 @@ def convert_identifier(values: pa.Array | pa.ChunkedArray, kind: str) -> Result:
     return column, bad, reason
 
 
+def convert_identifier_by_kind(
+    values: pa.Array | pa.ChunkedArray, kinds: pa.Array | pa.ChunkedArray, col: Column
+) -> tuple[pa.Array, list[tuple[BoolArray, str]]]:
+    """Clean a column whose identifier kind is named row by row in another column.
+
+    `values` are the column as text, `kinds` the (checked) kind column. The rows of each kind
+    go together through `convert_identifier` under the identifier kind the column declares for
+    it; rows of a kind with no identifier (and rows with no valid kind) are kept as they are.
+    Returns the cleaned column and, per kind, the rows that failed and the reason.
+    """
+    out = flat(values)
+    row_kinds = flat(kinds)
+    if pa.types.is_dictionary(row_kinds.type):
+        row_kinds = row_kinds.dictionary_decode()
+    failures: list[tuple[BoolArray, str]] = []
+    seen = set(pc.unique(row_kinds).drop_null().to_pylist())
+    for row_kind, ident in col.identifier_of.items():
+        if row_kind not in seen:
+            continue
+        rows = mask(pc.equal(row_kinds, row_kind))
+        where = pa.array(rows)
+        cleaned, bad, reason = convert_identifier(out.filter(where), ident)
+        if not col.strict:
+            # As for a lenient identifier column: invalid values are kept as given.
+            cleaned = pc.coalesce(flat(pc.cast(cleaned, pa.string())), out.filter(where))
+            bad = np.zeros(len(bad), dtype=bool)
+        out = pc.replace_with_mask(out, where, flat(pc.cast(cleaned, pa.string())))
+        if bad.any():
+            failing = np.zeros(len(out), dtype=bool)
+            failing[rows] = bad
+            failures.append((failing, reason))
+    return out, failures
+
+
 def distinct(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The distinct values of a large string column (DuckDB's parallel hash, not a Python set)."""
     con = compute_connection()

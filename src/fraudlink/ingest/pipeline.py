@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from fraudlink.ingest.convert import convert, present
+from fraudlink.ingest.convert import convert, convert_identifier_by_kind, present
 from fraudlink.ingest.errors import UnreadableFile
 from fraudlink.ingest.load import load_file
 from fraudlink.ingest.problems import Problems
@@ -100,7 +100,8 @@ def ingest_file(
         raise UnreadableFile(f.path, f"missing required column {missing[0]!r} of feed {f.feed}")
     offset = profile.local_offset if profile else "+00:00"
     columns: dict[str, pa.Array] = {}
-    for col in table.columns:
+    # A column whose identifier kind is named by another column comes after that column.
+    for col in sorted(table.columns, key=lambda c: c.identifier_by is not None):
         raw_values = (
             raw.column(col.name)
             if col.name in raw.column_names
@@ -108,6 +109,11 @@ def ingest_file(
         )
         values, failing, reason = convert(raw_values, col, offset)
         problems.add(failing, col.name, raw_values, reason)
+        if col.identifier_by is not None:
+            values, by_kind = convert_identifier_by_kind(values, columns[col.identifier_by], col)
+            for bad, why in by_kind:
+                problems.add(bad, col.name, raw_values, why)
+                failing = failing | bad
         if col.required:
             problems.add(
                 ~present(values) & ~failing & ~problems.flagged(col.name),
@@ -117,7 +123,7 @@ def ingest_file(
             )
         columns[col.name] = values.cast(col.arrow_type)
     check_rules(table, columns, problems, now)
-    rows = pa.table(columns)
+    rows = pa.table({c.name: columns[c.name] for c in table.columns})
     if problems.bad.any():
         rows = rows.filter(pa.array(~problems.bad))
     loaded, dup = load_file(

@@ -33,8 +33,9 @@ from fraudlink.store import Store
 # Identifier kinds tried in order on a value of unknown kind (card and imei share step 4).
 DETECT_ORDER = ("idno", "phone", "luhn", "ip", "url", "app", "social")
 
-# Identifier kind -> indicator kind: the index calls a card number an `account`.
-INDICATOR_KIND = {"card": "account"}
+# Identifier kind -> indicator kind: the index calls a card number an `account` (the registry's
+# aliases turned round, so there is one list of them).
+INDICATOR_KIND = {kind: alias for alias, kind in identifiers.ALIASES.items()}
 
 QUERY_COLUMNS = ("query_row", "query", "query_kind", "query_node")
 

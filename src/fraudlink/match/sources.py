@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from fraudlink.model import identifiers
+from fraudlink.model.tables.events import seized_evidence
 from fraudlink.store import Store
 
 # How much a source's word is worth when it gives none itself.
@@ -18,9 +19,9 @@ REPORT_ACCOUNT_CONFIDENCE = 0.7  # the account a victim paid into, from their ba
 SEIZED_CONFIDENCE = 0.9  # found in a den
 CASE_CONFIDENCE = 1.0  # confirmed by investigators
 
-# Seized items that carry an identifier of an indicator kind.
-SEIZED_KINDS = {"sim": "phone", "bank_card": "account", "corporate_kit": "account",
-                "usb_key": "account", "phone": "imei"}  # fmt: skip
+# Seized items that carry an identifier of an indicator kind: the data model's declaration, by
+# which ingest also cleans `seized_evidence.identifier`, so both read a number the same way.
+SEIZED_KINDS: dict[str, str] = seized_evidence.column("identifier").identifier_of
 
 INDICATOR_COLUMNS = ("node_id", "kind", "value", "source", "ref", "report_id", "time",
                      "confidence")  # fmt: skip

@@ -41,6 +41,17 @@ class Column:
     # A strict identifier column refuses invalid values; a lenient one (a victim's memory of an
     # account number) keeps them as given, because a near-miss is still a lead.
     strict: bool = True
+    # An identifier column whose kind changes from row to row (an indicator's `value`, a seized
+    # item's number): the column that names each row's kind, and the identifier kind each of
+    # its values stands for (a name `identifiers.get` knows, aliases such as `account`
+    # included). Rows of a kind not listed hold free text and are kept as given.
+    identifier_by: str | None = None
+    identifier_kinds: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def identifier_of(self) -> dict[str, str]:
+        """Row kind -> identifier kind, for a column whose kind is named by `identifier_by`."""
+        return dict(self.identifier_kinds)
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -66,6 +77,15 @@ class Table:
         for k in self.key:
             if k not in self.column_index:
                 raise ValueError(f"table {self.name}: key column {k} is not a column")
+        for c in self.columns:
+            if c.identifier_by is None:
+                continue
+            if c.identifier_by not in self.column_index:
+                raise ValueError(
+                    f"table {self.name}: kind column {c.identifier_by} is not a column"
+                )
+            if c.identifier is not None:
+                raise ValueError(f"table {self.name}: {c.name} has a fixed and a per-row kind")
 
     @property
     def column_names(self) -> list[str]:

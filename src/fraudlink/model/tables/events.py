@@ -4,6 +4,16 @@ from fraudlink.model import enums
 from fraudlink.model.schema import Column as C
 from fraudlink.model.schema import Table
 
+# The identifier each row's `kind` names: the indicator kinds are identifier kinds (`account`
+# is a card number); ingest cleans `value` by it.
+INDICATOR_VALUE_KINDS = tuple((k, k) for k in enums.INDICATOR_KINDS)
+# The indicator kind of the number on each seized item: SIM cards carry mobile numbers, bank
+# cards, corporate kits and USB keys account numbers, phones their IMEI. Computers and seals
+# carry none; a POS terminal id is free text.
+SEIZED_IDENTIFIER_KINDS = (("sim", "phone"), ("bank_card", "account"),
+                           ("corporate_kit", "account"), ("usb_key", "account"),
+                           ("phone", "imei"))  # fmt: skip
+
 transactions = Table(
     "transactions",
     "event",
@@ -156,7 +166,13 @@ report_indicators = Table(
     columns=(
         C("report_id", "string", "Report the identifier came from."),
         C("kind", "string", "Identifier kind.", enum=enums.INDICATOR_KINDS),
-        C("value", "string", "The identifier, normalised."),
+        C(
+            "value",
+            "string",
+            "The identifier, normalised.",
+            identifier_by="kind",
+            identifier_kinds=INDICATOR_VALUE_KINDS,
+        ),
     ),
 )
 
@@ -179,6 +195,8 @@ seized_evidence = Table(
             "Number on the item: IMEI, mobile number, card number or "
             "terminal id; empty for computers and seals.",
             required=False,
+            identifier_by="item_kind",
+            identifier_kinds=SEIZED_IDENTIFIER_KINDS,
         ),
     ),
 )
@@ -195,7 +213,13 @@ case_confirmations = Table(
         C("report_id", "string", "Report that opened the case."),
         C("confirmed_at", "timestamp", "When the identifier was confirmed (UTC)."),
         C("kind", "string", "Identifier kind.", enum=enums.INDICATOR_KINDS),
-        C("value", "string", "The identifier, normalised."),
+        C(
+            "value",
+            "string",
+            "The identifier, normalised.",
+            identifier_by="kind",
+            identifier_kinds=INDICATOR_VALUE_KINDS,
+        ),
     ),
 )
 
@@ -211,7 +235,13 @@ member_flags = Table(
         C("flagged_at", "timestamp", "When the member flagged it (UTC)."),
         C("inst_id", "string", "Member that flagged it."),
         C("kind", "string", "Identifier kind.", enum=enums.INDICATOR_KINDS),
-        C("value", "string", "The identifier, normalised."),
+        C(
+            "value",
+            "string",
+            "The identifier, normalised.",
+            identifier_by="kind",
+            identifier_kinds=INDICATOR_VALUE_KINDS,
+        ),
         C("confidence", "float64", "Member's confidence, 0 to 1."),
         C("reason", "string", "Member's stated reason."),
     ),

@@ -1,4 +1,5 @@
-"""`fraudlink trace`: text, JSON with conserved totals, methods, an unknown report."""
+"""`fraudlink trace`: text, JSON with conserved totals (poison's as upper bounds), methods, an
+unknown report."""
 
 from __future__ import annotations
 
@@ -48,8 +49,25 @@ def test_json_totals(db: Path, report: str, method: str) -> None:
     assert doc["method"] == method and doc["as_of"].endswith("+00:00")
     assert doc["trail"][0]["hop"] == 1 and isinstance(doc["trail"][0]["amount_fen"], int)
     t = doc["totals"]
-    if method != "poison":  # poison is an upper bound and counts money more than once
+    assert doc["upper_bounds"] == (method == "poison")
+    if method != "poison":
         assert t["paid_fen"] == t["held_fen"] + t["cashed_out_fen"] + t["beyond_depth_fen"]
+    else:  # upper bounds overlap, so each is capped at what was paid but they need not add up
+        assert max(t["held_fen"], t["cashed_out_fen"], t["beyond_depth_fen"]) <= t["paid_fen"]
+
+
+def test_poison_totals_read_as_upper_bounds(db: Path) -> None:
+    with Store(db) as store:
+        reports = store.arrow("select distinct report_id from report_payments order by 1")
+    for r in reports["report_id"].to_pylist():
+        code, out = run(db, "--report", r, "--method", "poison")
+        assert code == 0, out
+        if "no reported payment" in out:
+            continue
+        assert "poison upper bounds, which overlap and need not add up to it: held at most" in out
+        doc = json.loads(run(db, "--report", r, "--method", "poison", "--json")[1])
+        t = doc["totals"]
+        assert max(t["held_fen"], t["cashed_out_fen"], t["beyond_depth_fen"]) <= t["paid_fen"]
 
 
 def test_depth_limit(db: Path, report: str) -> None:

@@ -13,6 +13,7 @@ from fraudlink.cli.common import open_store, render_table
 from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.model.clock import CHINA
 from fraudlink.trace.engine import METHODS, TraceResult, trace_report
+from fraudlink.trace.tables import victim_totals
 
 
 @click.command()
@@ -58,14 +59,8 @@ def _rows(t: pa.Table, utc: bool) -> list[dict[str, Any]]:
 
 
 def _totals(result: TraceResult, report_id: str) -> dict[str, int]:
-    ex = result.exits_of(report_id).to_pylist()
-    paid = result.trail(report_id).filter(pa.compute.equal(result.trail(report_id)["hop"], 1))
-    return {
-        "paid_fen": sum(paid.column("amount_fen").to_pylist()),
-        "held_fen": sum(result.positions_of(report_id).column("amount_fen").to_pylist()),
-        "cashed_out_fen": sum(r["amount_fen"] for r in ex if r["channel"] != "depth_limit"),
-        "beyond_depth_fen": sum(r["amount_fen"] for r in ex if r["channel"] == "depth_limit"),
-    }
+    return victim_totals(result.trail(report_id), result.positions_of(report_id),
+                         result.exits_of(report_id), result.method)  # fmt: skip
 
 
 def _as_json(result: TraceResult, report_id: str) -> dict[str, Any]:
@@ -78,6 +73,7 @@ def _as_json(result: TraceResult, report_id: str) -> dict[str, Any]:
         "positions": _rows(result.positions_of(report_id), utc=True),
         "exits": _rows(result.exits_of(report_id), utc=True),
         "totals": _totals(result, report_id),
+        "upper_bounds": result.method == "poison",
     }
 
 
@@ -118,6 +114,16 @@ def _show(result: TraceResult, report_id: str) -> None:
     else:
         click.echo("none")
     tot = _totals(result, report_id)
+    if result.method == "poison":
+        # Upper bounds overlap (the same fen may be held in several accounts, or held and cashed
+        # out), so they are not a split of the amount paid and must not read as one.
+        click.echo(
+            f"\npaid {_yuan(tot['paid_fen'])} yuan; poison upper bounds, which overlap and need "
+            f"not add up to it: held at most {_yuan(tot['held_fen'])} (in {len(held)} accounts), "
+            f"cashed out at most {_yuan(tot['cashed_out_fen'])}, beyond the depth limit at most "
+            f"{_yuan(tot['beyond_depth_fen'])}"
+        )
+        return
     click.echo(
         f"\npaid {_yuan(tot['paid_fen'])} yuan: held {_yuan(tot['held_fen'])}, "
         f"cashed out {_yuan(tot['cashed_out_fen'])}, "

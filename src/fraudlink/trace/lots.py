@@ -118,37 +118,59 @@ class ProRataBooks:
 
 
 class PoisonBooks:
-    """Poison (upper bound): every outflow of a tainted account is fully tainted for every
-    victim present, capped at that victim's loss and at what the account is known to hold."""
+    """Poison (upper bound): every outflow of a tainted account is tainted for every victim
+    present, up to what of the victim's money can have reached the account.
+
+    Per (account, victim) the books keep a bound: the victim's money that came in, by the
+    bounds of the payments that brought it, capped at the victim's loss. An outflow carries, for
+    every victim present, the whole amount up to that bound. The bound does not go down when
+    money leaves: the outflow may have been other money, even money the account held before the
+    taint arrived, which the sub-ledger does not show. A position is the bound capped at the
+    account's known balance (the books' convention for the unknown opening balance). So each
+    piece, exit and position is at most the loss and at least what FIFO or pro rata say; the
+    pieces of one outflow overlap, and one victim's bounds do not add up to the loss.
+    """
 
     def __init__(self, loss: dict[int, int]) -> None:
         self.loss = loss
-        self.present: dict[int, dict[int, int]] = {}  # account -> victim -> fewest hops
+        self.bound: dict[int, dict[int, list[int]]] = {}  # account -> victim -> [hop, bound]
         self.balance: dict[int, int] = {}
 
     def deposit(self, account: int, victim: int, hop: int, amount: int) -> None:
-        """Money in; a victim once present stays present."""
+        """Money in; when a victim's (a seed), it may all be the victim's."""
         self.balance[account] = self.balance.get(account, 0) + amount
         if victim != CLEAN:
-            p = self.present.setdefault(account, {})
-            p[victim] = min(p.get(victim, hop), hop)
+            self.taint(account, victim, hop, amount)
+
+    def taint(self, account: int, victim: int, hop: int, amount: int) -> None:
+        """Up to `amount` of money already deposited may be the victim's: raise the bound, at
+        most to the loss. The hop kept is the fewest."""
+        h = self.bound.setdefault(account, {})
+        cur = h.get(victim)
+        loss = self.loss[victim]
+        if cur is None:
+            h[victim] = [hop, amount if amount < loss else loss]
+        else:
+            cur[0] = min(cur[0], hop)
+            cur[1] = min(cur[1] + amount, loss)
 
     def withdraw(self, account: int, amount: int) -> list[Piece]:
-        """Money out: the whole amount for every victim present (capped at their loss)."""
+        """Money out: for every victim present, all of it up to the victim's bound."""
         self.balance[account] = max(self.balance.get(account, 0) - amount, 0)
-        p = self.present.get(account)
-        if not p:
+        h = self.bound.get(account)
+        if not h or not amount:
             return []
-        return [(v, hop, min(amount, self.loss[v])) for v, hop in p.items()]
+        return [(v, hb[0], amount if amount < hb[1] else hb[1]) for v, hb in h.items() if hb[1]]
 
     def holdings(self) -> dict[tuple[int, int], int]:
-        """The known balance of every account a victim touched, capped at the victim's loss."""
+        """Per (account, victim), the bound capped at the account's known balance."""
         out = {}
-        for acc, p in self.present.items():
+        for acc, h in self.bound.items():
             bal = self.balance.get(acc, 0)
-            for v in p:
-                if min(bal, self.loss[v]):
-                    out[(acc, v)] = min(bal, self.loss[v])
+            for v, hb in h.items():
+                fen = hb[1] if hb[1] < bal else bal
+                if fen:
+                    out[(acc, v)] = fen
         return out
 
 

@@ -40,7 +40,9 @@ def replay(
         if v >= 0:
             loss[v] = loss.get(v, 0) + amount[i]
     books = make_books(method, loss)
-    additive = not isinstance(books, PoisonBooks)
+    # Poison's pieces of one outflow overlap (each may be all of it): the whole amount arrives
+    # as money, and each piece only raises that victim's bound on it.
+    poison = books if isinstance(books, PoisonBooks) else None
     out = Flows()
     trail, exits = out.trail, out.exits
     seen: dict[tuple[int, int], list[int]] = {}  # (account, victim) -> [fewest hops, last row]
@@ -56,6 +58,8 @@ def replay(
             if t >= 0:
                 books.deposit(t, CLEAN, 0, a)
             continue
+        if poison is not None and t >= 0:
+            poison.deposit(t, CLEAN, 0, a)
         dirty = 0
         for pv, hop, pa in pieces:
             nh = hop + 1
@@ -66,11 +70,14 @@ def replay(
             if t < 0:
                 exits.append((i, pv, CASH_OUT, pa))
                 continue
-            dirty += pa
-            books.deposit(t, pv, nh, pa if additive else 0)
+            if poison is None:
+                dirty += pa
+                books.deposit(t, pv, nh, pa)
+            else:
+                poison.taint(t, pv, nh, pa)
             _arrive(seen, t, pv, nh, i)
-        if t >= 0:
-            clean = a - dirty if additive else a
+        if t >= 0 and poison is None:
+            clean = a - dirty
             if clean > 0:
                 books.deposit(t, CLEAN, 0, clean)
     for key, fen in books.holdings().items():

@@ -118,3 +118,32 @@ def deposits_table(trail: pa.Table, paying: dict[str, str], account: str | None)
         },
         schema=DEPOSITS,
     )
+
+
+def victim_totals(
+    trail: pa.Table, positions: pa.Table, exits: pa.Table, method: str
+) -> dict[str, int]:
+    """One victim's summary from the victim's TRAIL, POSITIONS and EXITS rows: paid (the hop-1
+    payments), held, cashed out, and past the depth limit, in fen.
+
+    Under fifo and pro_rata money is conserved: held + cashed out + beyond = paid. Under poison
+    each position and each exit is an upper bound of its own, and they overlap (the same fen may
+    be in several accounts, or held and cashed out): each total is the sum of its bounds capped
+    at what the victim paid, an upper bound that does not add up with the others to the amount
+    paid.
+    """
+    depth = pc.equal(exits.column("channel"), "depth_limit")
+    paid = _fen(trail.filter(pc.equal(trail.column("hop"), 1)))
+    out = {
+        "paid_fen": paid,
+        "held_fen": _fen(positions),
+        "cashed_out_fen": _fen(exits.filter(pc.invert(depth))),
+        "beyond_depth_fen": _fen(exits.filter(depth)),
+    }
+    if method == "poison":
+        out = {k: min(fen, paid) for k, fen in out.items()}
+    return out
+
+
+def _fen(t: pa.Table) -> int:
+    return int(pc.sum(t.column("amount_fen")).as_py() or 0)

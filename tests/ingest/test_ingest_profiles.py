@@ -140,6 +140,24 @@ def test_yuan_amount_too_large_for_fen_is_quarantined(store: Store, tmp_path: Pa
     assert all(q["reason"].startswith("amount too large") for q in got.to_pylist())
 
 
+def test_rule_refusals_quarantine_the_values_as_sent(store: Store, tmp_path: Path) -> None:
+    """A rule judged on the converted value (fen, UTC) still shows the export's own text."""
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "id,from,to,amount,time\n"
+        f"R1,{CARD_A},{CARD_B},-3.00,2026-03-01T00:00:00Z\n"
+        f"R2,{CARD_A},{CARD_B},5.00,2099-03-02T10:00:00Z\n",
+        "utf-8",
+    )
+    report = ingest_paths(store, [path], profile=load_profile("transactions"))
+    assert report.feeds["transactions"].quarantined == 2
+    got = store.arrow("select row_number, field, value, reason from quarantine order by 1")
+    assert [(q["row_number"], q["field"], q["value"]) for q in got.to_pylist()] == [
+        (1, "amount_fen", "-3.00"),
+        (2, "time", "2099-03-02T10:00:00Z"),
+    ]
+
+
 def expected_fen(text: str) -> int | None:
     """What a yuan amount is in fen, by the documented rule; None where it is not one or too big."""
     m = re.fullmatch(r"([+-]?)(\d+)(?:\.(\d{0,2}))?", text.strip().replace(",", ""), re.ASCII)

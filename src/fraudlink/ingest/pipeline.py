@@ -93,13 +93,15 @@ def ingest_file(
         f, profile.encoding if profile else "utf-8", profile.delimiter if profile else ","
     )
     problems = Problems(raw.num_rows)
+    sent: dict[str, pa.Array] = {}  # columns a profile converted, as the export had them
     if profile is not None:
-        raw, _ = apply_profile(profile, raw, f.path, problems)
+        raw, sent = apply_profile(profile, raw, f.path, problems)
     missing = [c.name for c in table.columns if c.required and c.name not in raw.column_names]
     if missing:
         raise UnreadableFile(f.path, f"missing required column {missing[0]!r} of feed {f.feed}")
     offset = profile.local_offset if profile else "+00:00"
     columns: dict[str, pa.Array] = {}
+    as_sent: dict[str, pa.Array | pa.ChunkedArray] = {}
     # A column whose identifier kind is named by another column comes after that column.
     for col in sorted(table.columns, key=lambda c: c.identifier_by is not None):
         raw_values = (
@@ -122,7 +124,8 @@ def ingest_file(
                 "missing required field",
             )
         columns[col.name] = values.cast(col.arrow_type)
-    check_rules(table, columns, problems, now)
+        as_sent[col.name] = sent.get(col.name, raw_values)
+    check_rules(table, columns, as_sent, problems, now)
     rows = pa.table({c.name: columns[c.name] for c in table.columns})
     if problems.bad.any():
         rows = rows.filter(pa.array(~problems.bad))

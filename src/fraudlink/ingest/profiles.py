@@ -176,12 +176,13 @@ def apply_profile(
     raw: pa.Table,
     file: Path,
     problems: Problems,
-) -> tuple[pa.Table, set[str]]:
-    """The export's columns renamed and converted into the feed's; returns (table, converted)."""
+) -> tuple[pa.Table, dict[str, pa.Array]]:
+    """The export's columns renamed and converted into the feed's; returns the table and, for
+    each column the profile converted (yuan, epoch or local times), its values as sent."""
     table = FEED_TABLES[profile.feed]
     n = raw.num_rows
     out: dict[str, pa.Array] = {}
-    done: set[str] = set()
+    sent: dict[str, pa.Array] = {}
     for col in table.columns:
         source = profile.columns.get(col.name, col.name)
         if source in raw.column_names:
@@ -193,20 +194,19 @@ def apply_profile(
         if col.name in profile.values:
             values = _map_values(as_text(values), profile.values[col.name])
         if col.unit == "fen" and profile.amount_unit == "yuan":
+            sent[col.name] = values
             values = yuan_to_fen(values, col.name, problems)
-            done.add(col.name)
         elif col.type == "timestamp" and profile.time_format in ("epoch_s", "auto"):
+            sent[col.name] = values
             values = _times(values, profile.time_format, profile.local_offset, col.name, problems)
-            done.add(col.name)
         out[col.name] = values
     if profile.derive_id and profile.derive_id in table.column_index:
         out[profile.derive_id] = _derived_ids(profile, raw, out)
-        done.add(profile.derive_id)
     missing = [c.name for c in table.columns if c.required and c.name not in out]
     if missing:
         wanted = profile.columns.get(missing[0], missing[0])
         raise UnreadableFile(file, f"missing required column {wanted!r} (profile {profile.name})")
-    return pa.table(out), done
+    return pa.table(out), sent
 
 
 def _map_values(values: pa.Array, mapping: dict[str, str]) -> pa.Array:

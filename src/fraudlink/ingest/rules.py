@@ -16,29 +16,34 @@ FUTURE_SLACK = dt.timedelta(minutes=10)
 
 
 def check_rules(
-    table: Table, columns: dict[str, pa.Array], problems: Problems, now: dt.datetime
+    table: Table,
+    columns: dict[str, pa.Array],
+    sent: dict[str, pa.Array | pa.ChunkedArray],
+    problems: Problems,
+    now: dt.datetime,
 ) -> None:
-    """Record rows that break the feed's rules, on top of type and identifier checks."""
+    """Record rows that break the feed's rules, on top of type and identifier checks: judged on
+    the converted `columns`, quarantined with the values as `sent`."""
     limit = pa.scalar(now + FUTURE_SLACK, pa.timestamp("us", tz="UTC"))
     for col in table.columns:
-        values = columns[col.name]
+        values, shown = columns[col.name], sent[col.name]
         if col.unit == "fen":
             strict = col.name == "amount_fen"
             bad = pc.less_equal(values, 0) if strict else pc.less(values, 0)
             problems.add(
                 mask(bad),
                 col.name,
-                values,
+                shown,
                 "amount must be positive" if strict else "amount must not be negative",
             )
         elif col.type == "timestamp":
             problems.add(
-                mask(pc.greater(values, limit)), col.name, values, "timestamp in the future"
+                mask(pc.greater(values, limit)), col.name, shown, "timestamp in the future"
             )
         elif col.name == "confidence":
             bad = pc.or_(pc.less(values, 0.0), pc.greater(values, 1.0))
-            problems.add(mask(bad), col.name, values, "confidence must be between 0 and 1")
+            problems.add(mask(bad), col.name, shown, "confidence must be between 0 and 1")
         elif col.unit == "s":
             problems.add(
-                mask(pc.less(values, 0)), col.name, values, "duration must not be negative"
+                mask(pc.less(values, 0)), col.name, shown, "duration must not be negative"
             )

@@ -86,3 +86,19 @@ def test_rows_without_a_person_are_ignored() -> None:
     t = evidence([{"evidence": CONTACT, "at": T0, "known": True, "duration_s": 900}])
     t = t.set_column(t.schema.get_field_index("idno"), "idno", pa.nulls(1, pa.string()))
     assert desk.consider(t, T0) == []
+
+
+def test_evidence_in_words_keeps_short_calls_and_says_what_is_known_of_an_account() -> None:
+    desk = WarningDesk()
+    short = {"evidence": CONTACT, "at": T0, "flagged": "13800000000", "known": True,
+             "duration_s": 45}  # fmt: skip
+    paid = {"evidence": PAYMENT, "at": T0, "flagged": "6222020200000000006", "known": False,
+            "amount_fen": 500_000}  # fmt: skip
+    (w,) = desk.consider(evidence([short, {**short, "duration_s": 20}, paid]), T0)
+    assert "longest 45 s" in w.evidence  # not "longest 0 min"
+    assert "into flagged account(s) 6222020200000000006 (suspected only)" in w.evidence
+    desk = WarningDesk()
+    talk = {**short, "duration_s": 250}
+    (w,) = desk.consider(evidence([talk, {**paid, "known": True}]), T0)
+    assert "longest 4 min 10 s" in w.evidence
+    assert "(known fraud: 6222020200000000006)" in w.evidence

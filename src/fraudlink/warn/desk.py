@@ -80,7 +80,7 @@ def _describe(items: list[tuple[datetime, str, str, bool, int, int]]) -> str:
         parts.append(
             f"{len(contacts)} call(s)/SMS in 24 h from flagged number(s) {', '.join(nums[:3])}"
             + (f" (known fraud: {', '.join(known[:3])})" if known else "")
-            + (f", longest {longest // 60} min" if longest else "")
+            + (f", longest {_duration(longest)}" if longest else "")
         )
     sites = sorted({i[2] for i in items if i[1] == SITE})
     if sites:
@@ -88,11 +88,21 @@ def _describe(items: list[tuple[datetime, str, str, bool, int, int]]) -> str:
     paid = [i for i in items if i[1] == PAYMENT]
     if paid:
         total = sum(i[5] for i in paid)
+        known = sorted({i[2] for i in paid if i[3]})
         parts.append(
             f"paid {total / 100:,.2f} yuan into flagged account(s) "
             f"{', '.join(sorted({i[2] for i in paid})[:3])}"
+            + (f" (known fraud: {', '.join(known[:3])})" if known else " (suspected only)")
         )
     return "; ".join(parts)
+
+
+def _duration(seconds: int) -> str:
+    """A call's length as a desk officer reads it: seconds under a minute are not rounded away."""
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 class WarningDesk:

@@ -55,3 +55,18 @@ def test_account_needs_its_balance(tmp_path: Path) -> None:
         cli, ["returns", "--db", str(tmp_path / "s.duckdb"), "--account", "6222020000000000018"]
     )
     assert result.exit_code != 0 and "--frozen-fen" in result.output
+
+
+def test_plan_date_counts_from_date_option(tiny_world: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        ingest_paths(store, [tiny_world / "feeds"])
+        end = ledger_end(store)
+        positions = trace_all(store, as_of=end).positions.to_pylist()
+    held = max(positions, key=lambda r: r["amount_fen"])
+    args = ["returns", "--db", str(db), "--account", held["account"], "--frozen-fen", "1",
+            "--at", end.strftime("%Y-%m-%dT%H:%M:%S%z"), "--rule", "pro_rata"]  # fmt: skip
+    result = CliRunner().invoke(cli, [*args, "--date", "2026-11-30", "--json"])
+    assert result.exit_code == 0, result.output
+    [plan] = json.loads(result.stdout)
+    assert plan["notice_date"] == "2026-11-30" and plan["earliest_return"] == "2026-12-31"

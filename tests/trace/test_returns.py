@@ -264,9 +264,13 @@ def test_untimed_deposit_orders_nothing() -> None:
     assert alloc.owners_determined(50, [piece("R1", T0, 100), piece("R1", None, 100)])
 
 
-def test_pro_rata_loss_cap_is_kept_not_shared_out() -> None:
+def test_pro_rata_weights_are_losses_up_to_what_was_traced() -> None:
     table = deposits([("R1", 0, 600), ("R2", 0, 400)])
     plan = return_plan(ACCOUNT, 500, table, FROZEN_AT, losses={"R1": 100})
-    # Weights are the traced 600/400: R1's 300 is cut to its loss 100; R2 keeps its 200.
-    assert per_victim(plan.lines) == {"R1": 100, "R2": 200}
-    assert plan.kept_fen == 200
+    # Article 8(3): each victim's loss over the total. R1 claims its loss 100, R2 (no loss
+    # known) the 400 traced here: 500 claims, the balance covers them all.
+    assert per_victim(plan.lines) == {"R1": 100, "R2": 400}
+    assert plan.kept_fen == 0
+    plan = return_plan(ACCOUNT, 300, table, FROZEN_AT, losses={"R1": 400, "R2": 200})
+    # Claims 400 and 200 (not the traced 600 and 400): 300 * 400/600 and 300 * 200/600.
+    assert per_victim(plan.lines) == {"R1": 200, "R2": 100}

@@ -37,6 +37,13 @@ from fraudlink.trace.return_runs import plan_for_account, plans_for_freezes
     type=click.Choice(["fifo", "pro_rata"]),
     help="Force a rule instead of choosing by Article 8.",
 )
+@click.option(
+    "--date",
+    "plan_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The plan date: the public notice (pro rata) and the bank's 3 working days count from "
+    "it [default: today, China time].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (money in fen, dates ISO).")
 def returns(
     db: Path | None,
@@ -44,19 +51,21 @@ def returns(
     frozen_fen: int | None,
     frozen_at: dt.datetime | None,
     rule: str | None,
+    plan_date: dt.datetime | None,
     as_json: bool,
 ) -> None:
     """Plan the return of frozen money to victims' original paying accounts."""
     if (account is None) != (frozen_fen is None):
         raise click.UsageError("--account and --frozen-fen go together")
+    day = plan_date.date() if plan_date else None
     with open_store(db) as store:
         if account is not None and frozen_fen is not None:
             at = frozen_at or dt.datetime.now(dt.UTC)
             if at.tzinfo is None:
                 raise click.UsageError("--at needs a zone, e.g. 2026-03-10T12:00:00+0800")
-            plans = [plan_for_account(store, account, frozen_fen, at, rule)]
+            plans = [plan_for_account(store, account, frozen_fen, at, rule, plan_date=day)]
         else:
-            plans = plans_for_freezes(store, rule)
+            plans = plans_for_freezes(store, rule, plan_date=day)
     if as_json:
         click.echo(json.dumps([p.to_json() for p in plans], indent=2, ensure_ascii=False))
     elif not plans:

@@ -5,8 +5,9 @@ Article 8's cases, tried in order:
 1. one victim deposit in the frozen account: it goes back to that victim;
 2. several deposits whose timestamps tell whose money the balance is: first in, first out, so the
    balance belongs to the newest deposits (see `allocation`);
-3. otherwise: pro rata to each victim's traced loss over the total, after a 30-day public notice;
-   rounding remainders and the shares of unidentified victims stay frozen.
+3. otherwise: pro rata to each victim's loss over the total (the loss counted up to what was
+   traced into this account), after a 30-day public notice; rounding remainders and the shares of
+   unidentified victims stay frozen.
 
 Money goes back to the victim's original paying account; the bank acts within 3 working days.
 """
@@ -158,13 +159,16 @@ def return_plan(
     rule: str | None = None,
     *,
     plan_date: dt.date | None = None,
+    account_deposits: int | None = None,
 ) -> ReturnPlan:
     """The Article 8 return plan for one frozen account.
 
     `deposits` is a DEPOSITS table (other accounts' rows are ignored); `losses` caps each
     victim's return at their loss; `rule` None chooses by Article 8, or forces 'fifo' or
     'pro_rata'. `plan_date` is the day the plan is made and a notice would go up (default: the
-    freeze day in China time).
+    freeze day in China time). Only deposits made by `frozen_at` count (untimed ones too).
+    `account_deposits` is how many deposits the account received by the freeze, victims' or not
+    (from the ledger): Article 8(1) applies only if it is one; None counts the traced deposits.
     """
     if frozen_fen < 0:
         raise ValueError(f"frozen_fen must be >= 0, got {frozen_fen}")
@@ -174,9 +178,11 @@ def return_plan(
         raise ValueError(f"rule must be None or one of {FORCEABLE_RULES}, got {rule!r}")
     if any(v < 0 for v in (losses or {}).values()):
         raise ValueError("losses must be >= 0")
-    rows = _account_rows(deposits, account)
+    rows = [
+        r for r in _account_rows(deposits, account) if r["time"] is None or r["time"] <= frozen_at
+    ]
     pieces = [Piece(r["report_id"], r["txn_id"], r["time"], r["amount_fen"]) for r in rows]
-    chosen, reason = choose_rule(frozen_fen, pieces, rule)
+    chosen, reason = choose_rule(frozen_fen, pieces, rule, account_deposits)
     if chosen == "pro_rata":
         amounts, bases = _pro_rata_lines(frozen_fen, rows, losses)
     else:
@@ -203,8 +209,16 @@ def return_plan(
     )  # fmt: skip
 
 
-def choose_rule(frozen_fen: int, pieces: list[Piece], forced: str | None) -> tuple[Rule, str]:
-    """The Article 8 case for these deposits (or the forced one), with a sentence saying why."""
+def choose_rule(
+    frozen_fen: int,
+    pieces: list[Piece],
+    forced: str | None,
+    account_deposits: int | None = None,
+) -> tuple[Rule, str]:
+    """The Article 8 case for these deposits (or the forced one), with a sentence saying why.
+
+    `account_deposits`, the number of deposits the account received by the freeze (victims' or
+    not), must be one for Article 8(1); None trusts the traced deposits."""
     n = len(pieces)
     if n == 0:
         return "none", (
@@ -218,10 +232,11 @@ def choose_rule(frozen_fen: int, pieces: list[Piece], forced: str | None) -> tup
     )
     if forced == "pro_rata":
         return "pro_rata", (
-            f"Pro rata (Article 8(3)) as asked, over {n} deposits: each victim's traced loss "
-            "over the total, after a 30-day public notice." + unfound
+            f"Pro rata (Article 8(3)) as asked, over {n} deposits: each victim's loss (up to "
+            "what was traced here) over the total, after a 30-day public notice." + unfound
         )
-    single = len({p.txn_id for p in pieces}) == 1 and len(owners) == 1 and None not in owners
+    one_deposit = len({p.txn_id for p in pieces}) == 1 and (account_deposits or 1) <= 1
+    single = one_deposit and len(owners) == 1 and None not in owners
     if forced == "fifo":
         tie = ""
         if not determined:
@@ -235,7 +250,7 @@ def choose_rule(frozen_fen: int, pieces: list[Piece], forced: str | None) -> tup
         )
     if single:
         return "single", (
-            f"Article 8(1): the account holds a single victim deposit (txn {pieces[0].txn_id}), "
+            f"Article 8(1): the account received a single deposit (txn {pieces[0].txn_id}), "
             "so it goes back to that victim, up to the frozen balance and the victim's loss."
         )
     if determined:
@@ -250,8 +265,8 @@ def choose_rule(frozen_fen: int, pieces: list[Piece], forced: str | None) -> tup
     return "pro_rata", (
         f"Article 8(3): the timestamps of the {n} deposits cannot tell whose money is left "
         "(several victims' deposits share the time where the balance runs out, or are untimed), "
-        "so it goes back pro rata to each victim's traced loss over the total, after a 30-day "
-        "public notice." + unfound
+        "so it goes back pro rata to each victim's loss (up to what was traced here) over the "
+        "total, after a 30-day public notice." + unfound
     )
 
 
@@ -307,27 +322,65 @@ def _fifo_lines(
 def _pro_rata_lines(
     frozen_fen: int, rows: list[dict[str, Any]], losses: Mapping[str, int] | None
 ) -> tuple[dict[LineKey, int], dict[LineKey, str]]:
-    """Per line, its pro-rata share of the balance (then capped at the loss) and its basis."""
+    """Per line, its pro-rata share of the balance and its basis.
+
+    Article 8(3): each victim's loss over the total. A victim's weight is their reported loss,
+    counted only up to what was traced into this account (so nobody is paid others' money); a
+    victim with no reported loss, or not yet identified, weighs what was traced here, and an
+    unidentified victim's share stays frozen. A victim's share is split over their paying
+    accounts by what each brought in, rounded down; every remainder fen stays frozen.
+    """
     deposited: dict[LineKey, int] = {}
     for r in rows:
         key = (r["report_id"], r["paying_account"])
         deposited[key] = deposited.get(key, 0) + r["amount_fen"]
-    keys = list(deposited)
-    # Weights are the traced amounts, not the capped ones: money traced to a victim beyond their
-    # reported loss is of unclear ownership, so its share stays frozen rather than going to others.
-    shares = alloc.pro_rata(frozen_fen, [deposited[k] for k in keys])
-    capped = alloc.cap_claims(keys, shares, losses)
-    total = sum(deposited.values())
-    if frozen_fen >= total:
-        how = "the balance covers all traced deposits: the full {dep}"
-    else:
-        how = f"{{dep}} traced here of {yuan(total)} in all, times {yuan(frozen_fen)}, rounded down"
-    amounts = dict(zip(keys, capped, strict=True))
-    bases = {
-        k: how.format(dep=yuan(deposited[k])) + _cap_note(k[0], shares[i], losses)
-        for i, k in enumerate(keys)
-    }
+    traced: dict[str | None, int] = {}
+    for (victim, _), fen in deposited.items():
+        traced[victim] = traced.get(victim, 0) + fen
+    owners = list(traced)
+    weights = [_weight(v, traced[v], losses) for v in owners]
+    shares = dict(zip(owners, alloc.pro_rata(frozen_fen, weights), strict=True))
+    total = sum(weights)
+    amounts: dict[LineKey, int] = {}
+    bases: dict[LineKey, str] = {}
+    for victim in owners:
+        keys = [k for k in deposited if k[0] == victim]
+        split = _split(shares[victim], [deposited[k] for k in keys])
+        weight = _weight(victim, traced[victim], losses)
+        if frozen_fen >= total:
+            how = f"the balance covers every claim: the full {yuan(weight)}"
+        else:
+            how = (
+                f"{yuan(weight)} of {yuan(total)} in claims, times {yuan(frozen_fen)}, rounded down"
+            )
+        if weight < traced[victim]:
+            how += (
+                f" ({yuan(traced[victim])} traced here, capped at the reported loss {yuan(weight)})"
+            )
+        for k, fen in zip(keys, split, strict=True):
+            amounts[k] = fen
+            bases[k] = how + (
+                f"; {yuan(deposited[k])} of it paid from this account" * (len(keys) > 1)
+            )
     return amounts, bases
+
+
+def _weight(victim: str | None, traced_fen: int, losses: Mapping[str, int] | None) -> int:
+    """A victim's pro-rata claim: the loss, up to what was traced here (the traced amount if no
+    loss is known)."""
+    if victim is None or losses is None or victim not in losses:
+        return traced_fen
+    return min(losses[victim], traced_fen)
+
+
+def _split(fen: int, parts: list[int]) -> list[int]:
+    """`fen` split over `parts` in proportion, rounded down (the sum is at most `fen`)."""
+    total = sum(parts)
+    if total <= 0:
+        return [0] * len(parts)
+    if len(parts) == 1:
+        return [min(fen, parts[0])]
+    return [fen * p // total for p in parts]
 
 
 def _cap_note(victim: str | None, due: int, losses: Mapping[str, int] | None) -> str:

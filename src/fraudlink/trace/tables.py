@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -101,12 +102,24 @@ def positions_table(
 
 
 def deposits_table(trail: pa.Table, paying: dict[str, str], account: str | None) -> pa.Table:
-    """Victim-attributed deposits (of one account, or of every account) from a trail."""
+    """Victim-attributed deposits (of one account, or of every account) from a trail.
+
+    Each row's `paying_account` is the original paying account of that deposit (原路返还), not
+    of the report: a hop-1 deposit (the victim paid the account directly) names its own
+    `from_account`. A deposit further down names the account of the victim's hop-1 payments made
+    by then if they all come from one account, and None (unknown: the case officer decides) if
+    the victim had paid from several. `paying` (report -> first paying account) is used only for
+    a victim with no hop-1 row in the trail.
+    """
+    hop1 = trail.filter(pc.equal(trail.column("hop"), 1))
+    firsts: dict[str, list[tuple[Any, str | None]]] = {}
+    for r in hop1.select(["report_id", "time", "from_account"]).to_pylist():
+        firsts.setdefault(r["report_id"], []).append((r["time"], r["from_account"]))
     t = trail.filter(pc.is_valid(trail.column("to_account")))
     if account is not None:
         t = t.filter(pc.equal(t.column("to_account"), account))
     t = t.sort_by([("to_account", "ascending"), ("time", "ascending"), ("txn_id", "ascending")])
-    reports = t.column("report_id").to_pylist()
+    rows = t.select(["report_id", "hop", "time", "from_account"]).to_pylist()
     return pa.table(
         {
             "account": t.column("to_account"),
@@ -114,10 +127,28 @@ def deposits_table(trail: pa.Table, paying: dict[str, str], account: str | None)
             "time": t.column("time"),
             "amount_fen": t.column("amount_fen"),
             "report_id": t.column("report_id"),
-            "paying_account": pa.array([paying.get(r) for r in reports], pa.string()),
+            "paying_account": pa.array(
+                [_deposit_paying(r, firsts, paying) for r in rows], pa.string()
+            ),
         },
         schema=DEPOSITS,
     )
+
+
+def _deposit_paying(
+    row: dict[str, Any],
+    firsts: dict[str, list[tuple[Any, str | None]]],
+    paying: dict[str, str],
+) -> str | None:
+    """The original paying account of one trail row's deposit (see `deposits_table`)."""
+    if row["hop"] == 1:
+        return row["from_account"]
+    own = firsts.get(row["report_id"])
+    if not own:
+        return paying.get(row["report_id"])
+    before = {a for t, a in own if row["time"] is None or t is None or t <= row["time"]}
+    candidates = before or {a for _, a in own}
+    return next(iter(candidates)) if len(candidates) == 1 else None
 
 
 def victim_totals(

@@ -19,6 +19,7 @@ from fraudlink.trace.orders import (
     DuplicateOrderError,
     Order,
     OrderError,
+    UnconfirmedAccountError,
     expire_due,
     load_orders,
     order_history,
@@ -69,6 +70,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
         )
     yield s
     s.close()
+
+
+def confirm(store: Store, *accounts: str, at: dt.datetime = T0 - H) -> None:
+    """Case confirmations (kind account) of `accounts` at `at`, one case each."""
+    for a in accounts:
+        store.con.execute("insert into case_confirmations values (?, 'R1', ?, 'account', ?, null)",
+                          [f"C-{a}", at, a])  # fmt: skip
 
 
 def txn(store: Store, n: int, t: dt.datetime, frm: str, to: str | None, fen: int) -> None:
@@ -177,6 +185,7 @@ def test_nothing_but_expiry_after_the_timer_ran_out(store: Store) -> None:
 
 
 def test_a_freeze_has_no_timer_and_ends_only_when_released(store: Store) -> None:
+    confirm(store, "A1")
     orders = propose_freezes(store, positions([("R1", "A1", 9_000, T0)]), ["A1"], T0)
     save_orders(store, orders)
     oid = orders[0].order_id
@@ -265,6 +274,7 @@ def test_no_second_live_order_for_an_account(store: Store) -> None:
         save_orders(store, [other, dup])
     assert store.count("orders") == 1
     # A stopped account may still be frozen; a frozen one gets no stop.
+    confirm(store, "A1")
     freeze = propose_freezes(store, pos, ["A1"], T0 + H)
     assert [o.account for o in freeze] == ["A1"]
     save_orders(store, freeze)
@@ -289,6 +299,23 @@ def test_freezes_default_to_case_confirmed_accounts(store: Store) -> None:
     [o] = propose_freezes(store, pos, now=T0)
     assert (o.account, o.kind, o.evidence["cases"]) == ("A2", "freeze", ["C1"])
     assert "C1" in o.legal_basis
+
+
+def test_asked_accounts_only_narrow_the_case_confirmed_set(store: Store) -> None:
+    confirm(store, "A2")
+    pos = positions([("R1", "A1", 1_000, T0), ("R1", "A2", 2_000, T0)])
+    # An account no case confirms is refused, by name, even alongside a confirmed one.
+    with pytest.raises(UnconfirmedAccountError, match="account A1: not confirmed in any case"):
+        propose_freezes(store, pos, ["A1", "A2"], T0)
+    with pytest.raises(UnconfirmedAccountError):
+        propose_freezes(store, pos, ["A1"], T0)
+    # A confirmation made after `now` does not count yet.
+    confirm(store, "A1", at=T0 + H)
+    with pytest.raises(UnconfirmedAccountError):
+        propose_freezes(store, pos, ["A1"], T0)
+    [o] = propose_freezes(store, pos, ["A2"], T0)
+    assert (o.account, o.evidence["cases"]) == ("A2", ["C-A2"])
+    assert "case(s): -" not in o.legal_basis and "C-A2" in o.legal_basis
 
 
 def test_unknown_accounts_and_empty_positions_give_no_orders(store: Store) -> None:
@@ -343,8 +370,34 @@ def test_a_duplicate_names_the_stored_live_order_not_the_refused_one(store: Stor
     assert why == f"account A1 already has a live stop payment order, {live.order_id}"
     assert "SP-NEW" not in why
     # Two new orders for one account in one batch: neither is stored.
+    confirm(store, "A1")
     twins = [dataclasses.replace(o, order_id=f"FZ-{i}")
              for i, o in enumerate(propose_freezes(store, pos, ["A1"], T0 + H) * 2)]
     with pytest.raises(DuplicateOrderError, match="account A1 is ordered twice"):
         save_orders(store, twins)
     assert store.count("orders") == 1
+
+
+def test_a_stop_renewed_twice_and_expired_is_not_restarted_by_a_new_stop(store: Store) -> None:
+    o = one_order(store, "A1")  # R1's money on A1
+    update_order(store, o.order_id, "acknowledged", T0)
+    for i in range(MAX_RENEWALS):
+        update_order(store, o.order_id, "renewed", T0 + (i + 1) * H)
+    later = T0 + (MAX_RENEWALS + 1) * STOP_HOLD
+    assert expire_due(store, later) == [o.order_id]
+    # The same victim's money on the same account: a new stop would be a fourth 48 h period.
+    pos = positions([("R1", "A1", 50_000, T0 - H), ("R1", "A2", 1_000, T0 - H)])
+    again = propose_stop_payments(store, pos, later + H)
+    with pytest.raises(DuplicateOrderError, match=f"{o.order_id}.*freeze") as refused:
+        save_orders(store, again)
+    assert "account A1" in str(refused.value) and "R1" in str(refused.value)
+    assert store.count("orders") == 1
+    # Money of other reports on that account may still be stopped (overlap is by report)...
+    [other] = propose_stop_payments(store, positions([("R7", "A1", 2_000, T0)]), later + H)
+    save_orders(store, [other])
+    # ...and a stop that expired before two renewals does not block a new one.
+    o2 = one_order(store, "A2")
+    update_order(store, o2.order_id, "acknowledged", T0)
+    expire_due(store, T0 + STOP_HOLD)
+    assert len(propose_stop_payments(store, positions([("R1", "A2", 1, T0)]), later)) == 1
+    save_orders(store, propose_stop_payments(store, positions([("R1", "A2", 1, T0)]), later))

@@ -99,3 +99,20 @@ def test_an_explicit_expiry_is_dated_no_later_than_the_server_clock(
     last = r.json()["history"][-1]
     assert last["event"] == "expire"
     assert dt.datetime.fromisoformat(last["at"]) <= dt.datetime.now(dt.UTC)
+
+
+def test_a_stop_lapsed_by_the_server_clock_cannot_be_renewed_with_an_earlier_now(
+    client: TestClient, login: Login, web_world: Any
+) -> None:
+    acked = dt.datetime.now(dt.UTC) - STOP_HOLD - dt.timedelta(hours=24)
+    oid = stop_acknowledged(client, web_world.bank_a, acked)
+    earlier = (acked + dt.timedelta(hours=24)).isoformat()  # the timer still ran then
+    r = client.post(f"{C}/orders/{oid}/move", params={"now": earlier}, json={"to": "renewed"},
+                    headers=login("analyst"))  # fmt: skip
+    assert r.status_code == 409, r.text
+    why = r.json()["detail"]
+    assert oid in why and "China time" in why and "ran out" in why and "+00:00" not in why
+    assert stored(client, oid) == ("expired", ["request", "acknowledge", "expire"])
+    con = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    assert con.execute("select renewals, expires_at from orders where order_id = ?",
+                       [oid]).fetchall()[0][0] == 0  # fmt: skip

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from fraudlink.trace.engine import trace_report
+from fraudlink.trace.order_rules import STOP, STOP_BASIS, STOP_HOLD, Order
+from fraudlink.trace.order_store import expire_due, save_orders, update_order
 from fraudlink.web import add_user
+from fraudlink.web.centre.clock import latest_event
 
 Login = Callable[[str], dict[str, str]]
 C = "/api/v1/centre"
@@ -159,3 +164,62 @@ def test_centre_renews_a_stop_twice_then_is_refused_and_releases(
     events = [e["event"] for e in first.json()["history"]]
     assert events == ["request", "acknowledge", "renew"]
     assert [o for _, _, o in _audit(client, "order.move")] == ["ok", "ok", "refused", "refused"]
+
+
+def test_a_freeze_on_an_account_no_case_confirms_is_refused(
+    client: TestClient, login: Login
+) -> None:
+    report = "R2026030200001"  # the tiny world's first report: its first-level card is confirmed
+    con = client.app.state.ctx.cursor()  # type: ignore[attr-defined]
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    with ctx.write_lock:
+        result = trace_report(ctx.store, report, as_of=latest_event(ctx.store.con))
+    held = {p["account"] for p in result.positions_of(report).to_pylist() if p["amount_fen"] > 0}
+    confirmed = {r[0] for r in con.execute(
+        "select value from case_confirmations where kind = 'account'").fetchall()}  # fmt: skip
+    unconfirmed = sorted(held - confirmed)
+    assert unconfirmed, "the tiny world's report should reach an account no case confirms"
+    asked = [*sorted(held & confirmed), unconfirmed[0]]
+    r = client.post(f"{C}/orders", json={"report_id": report, "kind": "freeze",
+                                         "accounts": asked},
+                    headers=login("supervisor"))  # fmt: skip
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["detail"]
+    assert problem["loc"] == ["body", "accounts", len(asked) - 1]
+    assert unconfirmed[0] in problem["msg"] and "case" in problem["msg"]
+    assert con.execute("select count(*) from orders").fetchall()[0][0] == 0
+
+
+def test_no_new_stop_where_the_victims_stop_was_renewed_twice_and_expired(
+    client: TestClient, login: Login
+) -> None:
+    report = "R2026030200001"
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    con = ctx.cursor()
+    with ctx.write_lock:
+        result = trace_report(ctx.store, report, as_of=latest_event(ctx.store.con))
+    held = sorted({p["account"] for p in result.positions_of(report).to_pylist()
+                   if p["amount_fen"] > 0})  # fmt: skip
+    assert len(held) >= 2, "the test needs the victim's money on two accounts"
+    spent_on = held[0]
+    inst = con.execute("select inst_id from bank_accounts where account = ?",
+                       [spent_on]).fetchall()[0][0]  # fmt: skip
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    old = Order("SP-OLD-1", STOP, spent_on, inst, "bank", "张三", 5000, (report,), STOP_BASIS,
+                {}, {}, t0, 1.0)  # fmt: skip
+    with ctx.write_lock:
+        save_orders(ctx.store, [old])
+        update_order(ctx.store, old.order_id, "acknowledged", t0)
+        update_order(ctx.store, old.order_id, "renewed", t0 + dt.timedelta(hours=1))
+        update_order(ctx.store, old.order_id, "renewed", t0 + dt.timedelta(hours=2))
+        expire_due(ctx.store, t0 + 4 * STOP_HOLD)
+    who = login("analyst")
+    asked = client.post(f"{C}/orders", json={"report_id": report, "kind": "stop_payment",
+                                             "accounts": [spent_on]}, headers=who)  # fmt: skip
+    assert asked.status_code == 409, asked.text
+    assert "SP-OLD-1" in asked.json()["detail"] and "freeze" in asked.json()["detail"]
+    r = client.post(f"{C}/orders", json={"report_id": report, "kind": "stop_payment"},
+                    headers=who)  # fmt: skip
+    assert r.status_code == 201, r.text
+    accounts = {o["account"] for o in r.json()}
+    assert spent_on not in accounts and accounts

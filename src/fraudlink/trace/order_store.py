@@ -12,7 +12,17 @@ import duckdb
 import pyarrow as pa
 
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import BLOCK, EVENT_OF, FREEZE, LIVE, STOP, Event, Order, apply
+from fraudlink.trace.order_rules import (
+    BLOCK,
+    EVENT_OF,
+    FREEZE,
+    LIVE,
+    MAX_RENEWALS,
+    STOP,
+    Event,
+    Order,
+    apply,
+)
 
 _TS = pa.timestamp("us", tz="UTC")
 _ORDER_ARROW = pa.schema([
@@ -34,6 +44,44 @@ _LIVE_SQL = "('" + "', '".join(LIVE) + "')"
 
 class DuplicateOrderError(ValueError):
     """An order for an account that already has a live order of a kind that blocks it."""
+
+
+class SpentStopError(DuplicateOrderError):
+    """A new stop-payment on an account whose earlier stop for some of the same reports' money
+    was renewed twice and expired: the stop's period is used up, a freeze is the next step."""
+
+
+def spent_stops(
+    store: Store | duckdb.DuckDBPyConnection, accounts: Iterable[str] | None = None
+) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Account → its stops that used up their period (expired after `MAX_RENEWALS` renewals),
+    each as (order id, the reports whose money it stopped); all accounts when `accounts` is None."""
+    con = store.con if isinstance(store, Store) else store
+    wanted = None if accounts is None else list(accounts)
+    rows = con.execute(
+        "select account, order_id, report_ids from orders where kind = ? and state = 'expired' "
+        "and renewals >= ? and (?::varchar[] is null or account in (select unnest(?::varchar[]))) "
+        "order by account, order_id",
+        [STOP, MAX_RENEWALS, wanted, wanted],
+    ).fetchall()
+    out: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for account, oid, reports in rows:
+        out.setdefault(account, []).append((oid, frozenset(reports or ())))
+    return out
+
+
+def spent_stop_for(
+    spent: dict[str, list[tuple[str, frozenset[str]]]], account: str, report_ids: Iterable[str]
+) -> tuple[str, list[str]] | None:
+    """The first spent stop on `account` that stopped money of any of `report_ids`, with the
+    reports the two share; None when there is none. Overlap is by report: a stop for other
+    victims' money on the same account is a new stop, not a fourth period of the old one."""
+    asked = set(report_ids)
+    for oid, reports in spent.get(account, []):
+        shared = sorted(asked & reports)
+        if shared:
+            return oid, shared
+    return None
 
 
 def live_accounts(store: Store | duckdb.DuckDBPyConnection, kinds: Iterable[str]) -> set[str]:
@@ -90,6 +138,14 @@ def _refuse_duplicates(con: duckdb.DuckDBPyConnection, orders: Sequence[Order]) 
         if clash is not None:
             raise DuplicateOrderError(f"{target} already has a live {clash[0].replace('_', ' ')} "
                                       f"order, {clash[1]}")  # fmt: skip
+        if o.kind == STOP:
+            spent = spent_stop_for(spent_stops(con, [o.account]), o.account, o.report_ids)
+            if spent is not None:
+                raise SpentStopError(
+                    f"{target}: stop-payment {spent[0]} for report(s) {', '.join(spent[1])} was "
+                    f"renewed {MAX_RENEWALS} times and expired, so its period is used up; "
+                    "a freeze by the case-handling unit is the next step, not a new stop"
+                )
         if any((k, o.account) in batch for k in blocking_kinds(o.kind)):
             raise DuplicateOrderError(f"{target} is ordered twice among the new orders")
         batch.add((o.kind, o.account))

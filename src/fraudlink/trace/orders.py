@@ -65,14 +65,33 @@ def propose_freezes(
     now: dt.datetime | None = None,
     created_by: str = "fraudlink",
 ) -> list[Order]:
-    """One freeze order per case-confirmed account holding victim money and not yet frozen;
-    `confirmed_accounts` defaults to the store's case confirmations of kind 'account'."""
+    """One freeze order per case-confirmed account holding victim money and not yet frozen.
+
+    A freeze is the case-handling unit's decision: only accounts confirmed in a case (the store's
+    case confirmations of kind 'account', by `now`) are frozen. `confirmed_accounts` may only
+    narrow that set; UnconfirmedAccountError names an account in it that no case confirms."""
     if now is None:
         raise ValueError("propose_freezes needs the time to act at (now)")
     cases = _case_accounts(store, now)
-    wanted = set(cases) if confirmed_accounts is None else set(confirmed_accounts)
+    wanted = set(cases)
+    if confirmed_accounts is not None:
+        asked = list(dict.fromkeys(confirmed_accounts))
+        unconfirmed = [a for a in asked if a not in cases]
+        if unconfirmed:
+            raise UnconfirmedAccountError(unconfirmed)
+        wanted = set(asked)
     held = {a: v for a, v in _holdings(positions).items() if a in wanted}
     return _propose(store, FREEZE, held, now, created_by, cases)
+
+
+class UnconfirmedAccountError(ValueError):
+    """A freeze asked for on accounts that no case confirms (case_confirmations, kind account)."""
+
+    def __init__(self, accounts: list[str]) -> None:
+        self.accounts = accounts
+        noun = "account" if len(accounts) == 1 else "accounts"
+        super().__init__(f"no freeze on {noun} {', '.join(accounts)}: not confirmed in any case "
+                         "(a freeze needs a case confirmation of the account)")  # fmt: skip
 
 
 def _holdings(positions: pa.Table) -> dict[str, list[dict[str, Any]]]:
@@ -191,6 +210,7 @@ __all__ = [
     "Event",
     "Order",
     "OrderError",
+    "UnconfirmedAccountError",
     "expire_due",
     "load_orders",
     "order_history",

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from fraudlink.model.clock import china_time
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import LIVE, Event, Order, OrderError
+from fraudlink.trace.order_rules import LIVE, STOP, Event, Order, OrderError
 from fraudlink.trace.orders import expire_due, load_orders, update_order
 from fraudlink.web.context import WebContext
 from fraudlink.web.users import Principal
@@ -163,13 +163,15 @@ def expire_overdue(ctx: WebContext, now: dt.datetime) -> list[str]:
 
 
 def expire_order(store: Store, order_id: str, now: dt.datetime, note: str = "") -> Order:
-    """Record a stop's expiry asked for at `now`, dated no later than the server's clock;
-    OrderError while its timer still runs by that clock, LookupError if no such order.
-    The caller holds the write lock."""
+    """Record a stop's expiry asked for at `now`, dated no later than the server's clock (a stop
+    already expired is returned as it is); OrderError while its timer still runs by that clock,
+    LookupError if no such order. The caller holds the write lock."""
     at = min(now, _server_now())
     found = load_orders(store, order_id=order_id)
     if not found:
         raise LookupError(f"no order {order_id}")
+    if found[0].kind == STOP and found[0].state == "expired":
+        return found[0]  # already expired on the server's clock (dated when its timer ran out)
     until = found[0].expires_at
     if found[0].state in LIVE and until is not None and at < until:
         later = " (a later `now` is not used for a stored change)" if now > at else ""
@@ -177,6 +179,24 @@ def expire_order(store: Store, order_id: str, now: dt.datetime, note: str = "") 
                          f"time (UTC+8); it cannot be recorded as expired at {china_time(at)}"
                          f"{later}")  # fmt: skip
     return update_order(store, order_id, "expired", at, None, note)
+
+
+def renew_order(store: Store, order_id: str, now: dt.datetime, note: str = "") -> Order:
+    """Renew a stop at `now`; OrderError when it has lapsed by the server's clock (a client's
+    earlier `now` cannot revive it), LookupError if no such order. The caller holds the write
+    lock and has expired due stops on the server's clock."""
+    server = _server_now()
+    found = load_orders(store, order_id=order_id)
+    if not found:
+        raise LookupError(f"no order {order_id}")
+    o = found[0]
+    lapsed = o.expires_at is not None and (o.state == "expired" or o.expires_at <= server)
+    if o.kind == STOP and lapsed:
+        assert o.expires_at is not None
+        raise OrderError(f"{order_id}: the stop's 48 h timer ran out at {china_time(o.expires_at)} "
+                         f"China time (UTC+8) by the server's clock; a lapsed stop cannot be "
+                         "renewed")  # fmt: skip
+    return update_order(store, order_id, "renewed", now, None, note)
 
 
 def answer_order(ctx: WebContext, order_id: str, answer: Answer, amount_fen: int | None,

@@ -52,6 +52,7 @@ from fraudlink.web.orders_view import (
     list_orders,
     load_history,
     order_out,
+    renew_order,
 )
 from fraudlink.web.users import SUPERVISOR, Principal
 
@@ -249,8 +250,12 @@ def post_order_move(body: OrderMove, request: Request, order_id: str = Path(max_
     at = clock.action_time(now)
     try:
         with ctx.write_lock:
+            # Stops lapse on the server's clock before any move: a client's `now` revives none.
+            expire_overdue(ctx, clock.action_time())
             if body.to == "expired":
                 moved = expire_order(_store(request), order_id, at, body.note)
+            elif body.to == "renewed":
+                moved = renew_order(_store(request), order_id, at, body.note)
             else:
                 moved = update_order(_store(request), order_id, body.to, at, None, body.note)
     except LookupError as exc:

@@ -15,8 +15,13 @@ import pyarrow.compute as pc
 from fraudlink.store import Store
 from fraudlink.trace.engine import TraceResult, trace_report
 from fraudlink.trace.order_rules import FREEZE, STOP, Order
-from fraudlink.trace.order_store import blocking_kinds, live_orders
-from fraudlink.trace.orders import propose_freezes, propose_stop_payments, save_orders
+from fraudlink.trace.order_store import blocking_kinds, live_orders, spent_stop_for, spent_stops
+from fraudlink.trace.orders import (
+    UnconfirmedAccountError,
+    propose_freezes,
+    propose_stop_payments,
+    save_orders,
+)
 
 
 class IssueRefused(ValueError):
@@ -62,8 +67,9 @@ def issue(
     """Store the orders of `kind` on `accounts` (default: every account the rules allow).
 
     IssueRefused(409) when an account has a live order that blocks this one or nothing is left
-    to order; IssueRefused(422) when the list is empty, names a blank account or one that holds
-    none of the victim's money. Duplicates in the list count once.
+    to order; IssueRefused(422) when the list is empty, names a blank account, one that holds
+    none of the victim's money or, for a freeze, one that no case confirms. Duplicates in the
+    list count once.
     """
     positions = traced.positions_of(report_id)
     positions = positions.filter(pc.greater(positions.column("amount_fen"), 0))
@@ -83,17 +89,32 @@ def issue(
         chosen = pa.array(wanted, type=pa.string())
         positions = positions.filter(pc.is_in(positions.column("account"), chosen))
     if kind == STOP:
+        if wanted is None:
+            # Unasked, skip accounts whose stop for this victim's money has used up its period
+            # (a freeze is next there); asked for by name, saving refuses them with the reason.
+            spent = spent_stops(store)
+            done = [a for a in holding if spent_stop_for(spent, a, [report_id]) is not None]
+            if done:
+                positions = positions.filter(
+                    pc.invert(pc.is_in(positions.column("account"), pa.array(done, pa.string())))
+                )
         orders = propose_stop_payments(store, positions, now, created_by)
     else:
-        orders = propose_freezes(store, positions,
-                                 confirmed_accounts=wanted, now=now,
-                                 created_by=created_by)  # fmt: skip
+        try:
+            orders = propose_freezes(store, positions,
+                                     confirmed_accounts=wanted, now=now,
+                                     created_by=created_by)  # fmt: skip
+        except UnconfirmedAccountError as exc:
+            # A freeze is the case unit's: only case-confirmed accounts, named as the field.
+            pos = [a.strip() for a in accounts or []].index(exc.accounts[0])
+            raise IssueRefused(422, str(exc), ("body", "accounts", pos)) from exc
     if not orders and wanted is not None:
         raise IssueRefused(422, "no institution on record for the accounts asked for")
     if not orders:
         why = ("no account holds this victim's money" if not holding else
-               "every account holding this victim's money has a live order or, for a freeze, "
-               "no case confirmation")  # fmt: skip
+               "every account holding this victim's money has a live order, a stop renewed "
+               "twice and expired (a freeze is next) or, for a freeze, no case "
+               "confirmation")  # fmt: skip
         raise IssueRefused(409, f"nothing to order for report {report_id}: {why}")
     save_orders(store, orders)
     return orders

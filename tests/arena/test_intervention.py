@@ -132,6 +132,18 @@ def test_warning_outcomes_follow_the_truth() -> None:
     assert never.warnings[0].reached_at is None
 
 
+def test_a_warning_reaching_a_victim_already_dissuaded_is_not_already_paid() -> None:
+    sure = {"reach": {"call_96110": 1.0}, "dissuade": {"call_96110": 1.0}}
+    w = ActedWorld(truth(), config(**sure), seed=1)
+    # V1 is reached at 40 and dissuaded before paying; the later warnings find them dissuaded,
+    # during what would have been the episode (90) and after it (210). V2 paid unwarned.
+    w.on_actions([warning("V1", 30), warning("V1", 80), warning("V1", 200),
+                  warning("V2", 700)], at(30))  # fmt: skip
+    outcomes = [r.case.outcome for r in w.warnings]
+    assert outcomes == ["dissuaded", "already_dissuaded", "already_dissuaded", "already_paid"]
+    assert w.dissuaded_at[0] == us(40)  # the first warning's time stands
+
+
 def calls(rows: list[tuple[int, float, str]]) -> pa.Table:
     return pa.table({"call_id": [r[0] for r in rows],
                      "time": pa.array([at(r[1]) for r in rows], pa.timestamp("us", tz="UTC")),

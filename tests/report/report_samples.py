@@ -24,6 +24,7 @@ def _strategy(prevented: int, intercepted: int, warned: int, warnings: int) -> d
         "warnings": {"high": warnings // 4, "medium": warnings // 4, "low": warnings // 2},
         "warning_outcomes": {
             "dissuaded": warned,
+            "already_dissuaded": 2,
             "already_paid": 3,
             "not_a_victim": warnings,
             "unreachable": 4,

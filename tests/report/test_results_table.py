@@ -58,3 +58,9 @@ def test_innocent_rows_count_and_share(outcomes: dict[str, Any]) -> None:
     assert speed.split()[-4:] == ["–", "37.5", "37.5", "–"]
     held = _line(results_table(missing), "over reported victims whose money an order held")
     assert held.split()[-4:] == ["0", "14", "14", "14"]
+
+
+def test_warnings_already_dissuaded_are_apart_from_already_paid(outcomes: dict[str, Any]) -> None:
+    text = results_table(outcomes)
+    assert _line(text, "already dissuaded (by an earlier warning)").split()[-1] == "2"
+    assert _line(text, "already paid").split()[-1] == "3"

@@ -21,6 +21,7 @@ def test_a_warning_walks_to_its_outcome() -> None:
     assert c.state == "closed" and c.outcome == "dissuaded"
     assert c.at("feedback") == T0 + timedelta(minutes=10) and c.at("nowhere") is None
     assert "not_dissuaded" in OUTCOMES
+    assert OUTCOMES.index("already_dissuaded") == OUTCOMES.index("dissuaded") + 1
 
 
 def test_an_unreachable_person_closes_without_feedback_and_nothing_else_does() -> None:

@@ -5,7 +5,8 @@ from the stream the engine sees next (the closed loop).
   pays nothing out (只进不出), so its outgoing transactions vanish from the stream.
 - A warning goes through its lifecycle (dispatch, hand-off, the attempt to reach the person);
   a reached victim is dissuaded with the channel's probability, and their later payments, and
-  the report of an episode that never cost anything, vanish.
+  the report of an episode that never cost anything, vanish. A warning that reaches a victim an
+  earlier warning already dissuaded closes as already dissuaded, not already paid.
 - A number block takes effect after the operator's delay. The gang moves the line's traffic, its
   dialling and its victims' calls alike, to a spare line: another of its own numbers not blocked
   yet, else a SIM card from the kits its ring sold. With no spare left it calls over lines the
@@ -160,8 +161,12 @@ class ActedWorld:
                     self.dissuaded_at[i] = min(self.dissuaded_at[i], t)
             else:
                 outcome = "not_dissuaded"
+        elif not started:
+            outcome = "not_a_victim"
+        elif all(self.dissuaded_at[i] <= t for i in started):
+            outcome = "already_dissuaded"  # an earlier warning had already stopped them
         else:
-            outcome = "already_paid" if started else "not_a_victim"
+            outcome = "already_paid"
         case = advance(advance(case, "feedback", attempt), "closed", attempt, outcome)
         self.warnings.append(WarningRecord(a, case, attempt, eps))
 

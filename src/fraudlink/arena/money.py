@@ -35,6 +35,7 @@ __all__ = [
     "HELD",
     "PER_EPISODE",
     "RETURNS",
+    "follow_hops",
     "follow_money",
     "return_to_victims",
     "summarise",
@@ -78,9 +79,29 @@ def follow_money(
     nothing, since there is no victim money there to move and inventing some would break
     conservation. `stops` holds (account, effective_at) rows; the earliest per account counts.
     """
+    per_episode, held, _, _ = _replay(path, prevented_txns, stops)
+    return per_episode, held
+
+
+def follow_hops(
+    path: pa.Table, prevented_txns: pa.Array | pa.ChunkedArray | Iterable[int], stops: pa.Table
+) -> pa.Table:
+    """The rows of `path` in `follow_money`'s order, each with the amount that actually moved
+    (`actual_fen`) next to the planned one: 0 for a prevented payment, for a transfer out of an
+    account already stopped, and for one out of an account that received nothing."""
+    _, _, order, actual = _replay(path, prevented_txns, stops)
+    return path.take(order).append_column("actual_fen", pa.array(actual, pa.int64()))
+
+
+def _replay(
+    path: pa.Table, prevented_txns: pa.Array | pa.ChunkedArray | Iterable[int], stops: pa.Table
+) -> tuple[pa.Table, pa.Table, pa.Array, list[int]]:
+    """`follow_money`'s replay: (per_episode, held, the replay order of the path's rows, the
+    actual amount per row in that order)."""
     n = path.num_rows
+    columns = ["episode_id", "txn_id", "hop", "time", "from_account", "to_account", "amount_fen"]
     if n == 0:
-        return PER_EPISODE.empty_table(), HELD.empty_table()
+        return PER_EPISODE.empty_table(), HELD.empty_table(), pa.array([], pa.uint64()), []
     order = pc.sort_indices(
         path,
         sort_keys=[
@@ -90,9 +111,7 @@ def follow_money(
             ("txn_id", "ascending"),
         ],
     )
-    p = path.select(
-        ["episode_id", "txn_id", "hop", "time", "from_account", "to_account", "amount_fen"]
-    ).take(order)
+    p = path.select(columns).take(order)
 
     names, from_ids, to_ids = _factorise(p["from_account"], p["to_account"])
     stop_at = _earliest_stops(names, stops)
@@ -117,6 +136,7 @@ def follow_money(
     held_ep: list[int] = []
     held_acc: list[int] = []
     held_fen: list[int] = []
+    moved: list[int] = []
 
     start = 0
     while start < n:
@@ -142,6 +162,7 @@ def follow_money(
                 actual = amount * actual_in[a] // pin if pin > 0 else 0
                 actual = max(0, min(actual, actual_in[a] - actual_out[a]))
                 actual_out[a] += actual
+            moved.append(actual)
             b = dst[i]
             if b < 0:
                 cashed += actual
@@ -176,7 +197,8 @@ def follow_money(
         ],
         schema=HELD,
     )
-    return per_episode, held.sort_by([("episode_id", "ascending"), ("account", "ascending")])
+    held = held.sort_by([("episode_id", "ascending"), ("account", "ascending")])
+    return per_episode, held, order, moved
 
 
 def return_to_victims(held: pa.Table, claims: pa.Table) -> pa.Table:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.arena.intervention import ActedWorld
-from fraudlink.arena.money import follow_money, return_to_victims
+from fraudlink.arena.money import follow_hops, follow_money, return_to_victims
 from fraudlink.arena.truth import IntArray, Truth
 from fraudlink.model.actions import FREEZE, ORDER_KINDS, STOP_PAYMENT, WARNING, ActionLog
 from fraudlink.warn import GRADES
@@ -79,11 +79,15 @@ def _claims(log: ActionLog, truth: Truth) -> pa.Table:
         pc.is_valid(pa.array(eps, pa.int32())))  # fmt: skip
 
 
-def _follow(world: ActedWorld) -> tuple[pa.Table, pa.Table]:
+def _acted_path(world: ActedWorld) -> tuple[pa.Table, np.ndarray, pa.Table]:
+    """The money path after the gangs re-route, the prevented payments, and the stops."""
     stops = stops_table(world)
     after = world.cfg["fraudsters"]["reroute_after_minutes"]
-    path = reroute(world.truth.money_path, stops, after)
-    return follow_money(path, prevented_payments(world), stops)
+    return reroute(world.truth.money_path, stops, after), prevented_payments(world), stops
+
+
+def _follow(world: ActedWorld) -> tuple[pa.Table, pa.Table]:
+    return follow_money(*_acted_path(world))
 
 
 def first_order_minutes(
@@ -176,8 +180,9 @@ def strategy_outcome(
 
 
 def money_trail(world: ActedWorld, strategy: str) -> dict[str, Any]:
-    """One victim's money trail with the stops on it: the reported episode with the most
-    intercepted, else the largest loss."""
+    """One victim's money trail as it happened once the actions applied (re-routing, prevented
+    payments, stops), with the stops on it and the money they hold: the reported episode with
+    the most intercepted, else the largest loss."""
     tr = world.truth
     per_episode, _ = _follow(world)
     reported = np.array([r is not None for r in tr.report_id])
@@ -192,15 +197,24 @@ def money_trail(world: ActedWorld, strategy: str) -> dict[str, Any]:
     best = max(score)
     ep = -best[2]
     i = int(np.flatnonzero(ids == ep)[0])
-    p = tr.money_path.filter(pc.equal(tr.money_path.column("episode_id"), ep))
-    p = p.sort_by([("hop", "ascending"), ("time", "ascending")])
+    path, prevented, stops = _acted_path(world)
+    path = path.filter(pc.equal(path.column("episode_id"), ep))
+    # The same replay as the figures: only the money that moved, never out of an account after
+    # its stop took effect (只进不出), and what the stopped accounts hold at the end.
+    _, held = follow_money(path, prevented, stops)
     hops = []
-    for r in p.to_pylist():
+    for r in follow_hops(path, prevented, stops).to_pylist():
+        if r["actual_fen"] <= 0:
+            continue
         stop = world.stops.get(r["to_account"]) if r["to_account"] else None
         hops.append({"hop": r["hop"], "time": r["time"].isoformat(), "from": r["from_account"],
-                     "to": r["to_account"], "amount_fen": r["amount_fen"],
-                     "channel": r["channel"],
+                     "to": r["to_account"], "amount_fen": r["actual_fen"],
+                     "planned_fen": r["amount_fen"], "channel": r["channel"],
                      "stopped_at": stop.isoformat() if stop else None})  # fmt: skip
-    return {"strategy": strategy, "episode_id": ep,
-            "victim": f"victim of episode {ep} ({tr.episodes.column('fraud_type')[i].as_py()})",
-            "fraud_type": tr.episodes.column("fraud_type")[i].as_py(), "hops": hops}  # fmt: skip
+    kept = [{"account": a, "amount_fen": f} for a, f in
+            zip(held.column("account").to_pylist(), held.column("amount_fen").to_pylist(),
+                strict=True)]  # fmt: skip
+    fraud_type = tr.episodes.column("fraud_type")[i].as_py()
+    return {"strategy": strategy, "episode_id": ep, "victim": f"the victim of episode {ep}",
+            "fraud_type": fraud_type, "hops": hops, "held": kept,
+            "intercepted_fen": sum(h["amount_fen"] for h in kept)}  # fmt: skip

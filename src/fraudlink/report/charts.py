@@ -422,6 +422,7 @@ class _Node:
     inflow: int = 0
     first: str = ""  # earliest ISO time the money arrived, for ordering
     stopped_at: str = ""
+    held: int = 0  # fen of the victim's money the stopped account holds at the end
     parents: list[str] = field(default_factory=list)
     row: int = 0
     y: float = 0.0
@@ -446,7 +447,10 @@ _TRAIL_PITCH = 18.0
 def money_trail_chart(
     trail: Mapping[str, Any], *, max_per_column: int = 20, standalone: bool = False
 ) -> str:
-    """One victim's money hop by hop, left to right, with stopped accounts and cash-outs, as SVG."""
+    """One victim's money hop by hop, left to right, with stopped accounts and cash-outs, as SVG.
+
+    The hops are the money that moved (the arena's trail is the acted world's, so nothing leaves
+    a stopped account after its stop); `held` lists what stopped accounts hold at the end."""
     hops = sorted(
         (h for h in trail.get("hops") or [] if isinstance(h, Mapping)),
         key=lambda h: (
@@ -465,7 +469,7 @@ def money_trail_chart(
         amount = _int(h.get("amount_fen"), 0)
         if src not in nodes:
             nodes[src] = _Node(
-                src, hop - 1, mask_account(src), "origin" if hop == 1 else "account", first=when
+                src, hop - 1, _account_label(src), "origin" if hop == 1 else "account", first=when
             )
         to = h.get("to")
         if to is None or to == "":
@@ -477,7 +481,7 @@ def money_trail_chart(
         else:
             dst = str(to)
             if dst not in nodes:
-                nodes[dst] = _Node(dst, hop, mask_account(dst), "account", first=when)
+                nodes[dst] = _Node(dst, hop, _account_label(dst), "account", first=when)
         node = nodes[dst]
         node.inflow += amount
         node.first = _earlier(node.first, when)
@@ -490,6 +494,10 @@ def money_trail_chart(
         edge.amount += amount
         edge.transfers += 1
         edge.first = _earlier(edge.first, when)
+
+    for held in trail.get("held") or []:
+        if isinstance(held, Mapping) and str(held.get("account") or "") in nodes:
+            nodes[str(held["account"])].held += _int(held.get("amount_fen"), 0)
 
     columns: dict[int, list[_Node]] = {}
     for n in nodes.values():
@@ -524,8 +532,8 @@ def money_trail_chart(
     body.append(_text(0, y + 14, title, size=14, weight="600"))
     y += 30
     body.append(_rect(0, y - 10, 12, 12, "#ffebee", f' stroke="{STOP}" stroke-width="2"'))
-    body.append(_text(18, y, "stopped or frozen (止付/冻结), with the time"))
-    lx = 18 + _text_w("stopped or frozen (止付/冻结), with the time", 12) + 24
+    body.append(_text(18, y, "stopped or frozen (止付/冻结), with the time and what it holds"))
+    lx = 18 + _text_w("stopped or frozen (止付/冻结), with the time and what it holds", 12) + 24
     body.append(_rect(lx, y - 10, 12, 12, "#eceff1", f' stroke="{MUTED}" stroke-dasharray="3 2"'))
     body.append(_text(lx + 18, y, "cash-out: the money left the banks"))
     y += 18
@@ -547,6 +555,7 @@ def money_trail_chart(
         yy = top
         for n in columns.get(c, []):
             lines = 3 if (n.stopped_at or n.kind == "cash") else 2
+            lines += 1 if n.held else 0
             n.h = max(16.0 * lines + 10, 30.0 * len(n.ports) + 8)
             n.y = yy
             yy += n.h + _TRAIL_PITCH
@@ -567,7 +576,9 @@ def money_trail_chart(
         body.append(f'<path d="{curve}" fill="none" stroke="{colour}" stroke-width="1.6"/>')
         head = f"{_n(x2)},{_n(y2 - 4)} {_n(x2 + 7)},{_n(y2)} {_n(x2)},{_n(y2 + 4)}"
         body.append(f'<polygon points="{head}" fill="{colour}"/>')
-        money = yuan(ed.amount, symbol=True) + (f" ×{ed.transfers}" if ed.transfers > 1 else "")
+        money = yuan(ed.amount, symbol=True)
+        if ed.transfers > 1:
+            money = f"{ed.transfers} transfers, {money}"
         body.append(_text(x2 - 4, y2 - 5, money, anchor="end", size=10, weight="600", halo=True))
         body.append(
             _text(
@@ -622,6 +633,8 @@ def _trail_node(n: _Node, cx: float) -> str:
         )
         if n.stopped_at:
             lines.append((f"stopped {china(n.stopped_at, '%m-%d %H:%M')}", "600", STOP, ""))
+        if n.held:
+            lines.append((f"holds {yuan(n.held, symbol=True)}", "600", STOP, ""))
     tip = n.label
     if n.stopped_at:
         tip += f", stopped or frozen {china(n.stopped_at)} (UTC+8)"
@@ -655,11 +668,18 @@ def _trail_title(trail: Mapping[str, Any]) -> str:
         zh = FRAUD_TYPES.get(str(ftype))
         title += f": {str(ftype).replace('_', ' ')}" + (f" ({zh})" if zh else "")
     bits = []
-    if trail.get("episode_id") is not None:
+    if trail.get("episode_id") is not None and f"episode {trail['episode_id']}" not in title:
         bits.append(f"episode {trail['episode_id']}")
     if trail.get("strategy"):
         bits.append(f"strategy {trail['strategy']}")
     return title + (f" [{', '.join(bits)}]" if bits else "")
+
+
+def _account_label(acc: str) -> str:
+    """A masked account number; a placeholder such as the arena's re-routed card as it is."""
+    if acc.startswith("("):
+        return "re-routed card" if "re-routed" in acc else acc[:22]
+    return mask_account(acc)
 
 
 def _int(v: object, default: int) -> int:

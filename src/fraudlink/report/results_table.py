@@ -29,6 +29,7 @@ STRATEGY_LABELS: dict[str, str] = {
 WARNING_GRADES = ("high", "medium", "low")
 WARNING_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("dissuaded", "dissuaded (劝阻成功)"),
+    ("already_dissuaded", "already dissuaded (by an earlier warning)"),
     ("already_paid", "already paid"),
     ("not_a_victim", "not a victim"),
     ("unreachable", "unreachable"),

@@ -2,8 +2,9 @@
 
 decided → dispatched (sent to the police station, the 96110 desk or the 12381 platform)
 → handed_off (an officer or operator has it) → feedback (the attempt to reach the person was made)
-→ closed, with an outcome: dissuaded, already paid, not a victim, unreachable, or not dissuaded
-(reached, warned, and paid anyway: the failures the source document's figures leave out).
+→ closed, with an outcome: dissuaded, already dissuaded (by an earlier warning), already paid,
+not a victim, unreachable, or not dissuaded (reached, warned, and paid anyway: the failures the
+source document's figures leave out).
 A warning may also close as unreachable straight from handed_off. Each step is timed.
 """
 
@@ -15,7 +16,14 @@ from datetime import datetime
 from fraudlink.model.clock import china_time
 
 STATES = ("decided", "dispatched", "handed_off", "feedback", "closed")
-OUTCOMES = ("dissuaded", "already_paid", "not_a_victim", "unreachable", "not_dissuaded")
+OUTCOMES = (
+    "dissuaded",
+    "already_dissuaded",
+    "already_paid",
+    "not_a_victim",
+    "unreachable",
+    "not_dissuaded",
+)
 _NEXT = {
     "decided": ("dispatched",),
     "dispatched": ("handed_off",),

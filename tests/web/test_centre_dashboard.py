@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from fraudlink.model.actions import WARNING, Action, ActionLog
 from fraudlink.model.clock import CHINA
 from fraudlink.trace.orders import update_order
+from fraudlink.warn import CHANNELS
 from fraudlink.web.centre.dashboard import _next, _start, ratio
 from fraudlink.web.centre.warnings_queue import load_warnings
 
@@ -144,7 +145,7 @@ def test_money_held_orders_and_warnings_are_counted(client: TestClient, login: L
     log = ActionLog()
     log.extend([Action(kind=WARNING, decided_at=t0 + dt.timedelta(minutes=i), target=idno,
                        target_kind="idno", addressee="96110 desk", basis="b", evidence="e",
-                       grade=g, channel="call_96110")
+                       grade=g, channel=CHANNELS[g])
                 for i, g in enumerate(("high", "high", "low"))])  # fmt: skip
     load_warnings(con, log.table())
     wid = log.actions[0].action_id

@@ -208,3 +208,17 @@ def test_warning_refusals_are_plain_words_in_china_time(
     r = client.post(url, json={"to": "dispatched", "outcome": "dissuaded"}, headers=who)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "outcome"]
     assert con_of(client).execute("select count(*) from warning_events").fetchall()[0][0] == 4
+
+
+def test_the_queue_offers_every_outcome_the_lifecycle_knows() -> None:
+    """The API's and the console's outcome lists are the lifecycle's, in its order."""
+    from pathlib import Path
+    from typing import get_args
+
+    import fraudlink.web.console as console
+    from fraudlink.warn.lifecycle import OUTCOMES
+    from fraudlink.web.centre.warnings_queue import Outcome
+
+    assert get_args(Outcome) == OUTCOMES
+    js = (Path(console.__file__).parent / "static" / "queues.js").read_text("utf-8")
+    assert all(f'"{o}"' in js.split("const OUTCOMES", 1)[1].split(";", 1)[0] for o in OUTCOMES)

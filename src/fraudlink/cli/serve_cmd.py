@@ -140,18 +140,16 @@ def warnings_load(db: Path | None, actions_file: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from fraudlink.web.centre.warnings_queue import load_warnings
+    from fraudlink.web.centre.warnings_queue import ActionLogError, load_warnings
 
     try:
         actions = pq.read_table(actions_file)
     except (OSError, pa.ArrowInvalid) as exc:
         raise click.ClickException(f"{actions_file}: not a Parquet file: {exc}") from exc
-    missing = {"action_id", "kind", "decided_at", "grade", "channel"} - set(actions.column_names)
-    if missing:
-        raise click.ClickException(
-            f"{actions_file}: not an engine action log (no column {', '.join(sorted(missing))})"
-        )
-    with _open_unheld(db) as store:
-        added = load_warnings(store.con, actions)
+    with _open_unheld(db) as store:  # a path that is not a store is refused first
+        try:  # the whole file is checked before a row goes in: all or nothing
+            added = load_warnings(store.con, actions)
+        except ActionLogError as exc:
+            raise click.ClickException(f"{actions_file}: {exc}") from exc
         total = store.count("warning_queue")
     click.echo(f"queued {added:,} new warnings from {actions_file} ({total:,} in the queue)")

@@ -20,14 +20,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from fraudlink.model.actions import WARNING
+from fraudlink.model.actions import KINDS, SCHEMA, WARNING
 from fraudlink.store import Store
+from fraudlink.warn.desk import CHANNELS, GRADES
 from fraudlink.warn.lifecycle import STATES, LifecycleError, WarningCase, advance
 from fraudlink.web.centre.clock import utc
 
 Grade = Literal["high", "medium", "low"]
 State = Literal["decided", "dispatched", "handed_off", "feedback", "closed"]
-Outcome = Literal["dissuaded", "already_paid", "not_a_victim", "unreachable", "not_dissuaded"]
+Outcome = Literal[
+    "dissuaded", "already_dissuaded", "already_paid", "not_a_victim", "unreachable", "not_dissuaded"
+]
 ENGINE = "engine"  # the username on the first step of a loaded warning
 _COLUMNS = ("warning_id, decided_at, person_id, msisdn, grade, channel, basis, evidence, state, "
             "outcome, updated_at")  # fmt: skip
@@ -158,12 +161,120 @@ def move_warning(store: Store, warning_id: str, move: WarningMove, username: str
     return moved
 
 
+class ActionLogError(ValueError):
+    """An action log the queue cannot take: a missing or mistyped column, or a bad warning row
+    (`row` is 1-based in the file, `field` the column at fault)."""
+
+    def __init__(self, message: str, row: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+        self.field = field
+
+
+# The action-log columns a queued warning is made of (all in `fraudlink.model.actions.SCHEMA`).
+NEEDED = ("action_id", "kind", "decided_at", "target", "msisdn", "addressee", "basis", "grade",
+          "channel", "report_ids", "evidence")  # fmt: skip
+
+
+def _castable(have: pa.DataType, want: pa.DataType) -> bool:
+    if pa.types.is_null(have) or have == want:
+        return True
+    if pa.types.is_dictionary(have):
+        return _castable(have.value_type, want)
+    if pa.types.is_string(want):
+        return pa.types.is_string(have) or pa.types.is_large_string(have)
+    if pa.types.is_timestamp(want):
+        return pa.types.is_timestamp(have)
+    if pa.types.is_list(want):
+        return (pa.types.is_list(have) or pa.types.is_large_list(have)) and _castable(
+            have.value_type, want.value_type
+        )
+    return False
+
+
+def _blank(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where a string is null or only spaces."""
+    return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col), ""), True)
+
+
+def check_action_log(table: pa.Table) -> pa.Table:
+    """The columns of `table` a warning needs, typed as `SCHEMA`; ActionLogError naming the
+    missing columns, a mistyped one, or the first row (1-based) and field that is not a warning
+    the queue can hold: kind one of the engine's kinds; on each warning an action_id, a time, a
+    person (target), a basis, a grade (high, medium or low) and the channel the warning desk
+    gives that grade (`fraudlink.warn.desk.CHANNELS`)."""
+    missing = set(NEEDED) - set(table.column_names)
+    if missing:
+        raise ActionLogError(f"not an engine action log (no column {', '.join(sorted(missing))})")
+    cols: dict[str, pa.ChunkedArray] = {}
+    for name in NEEDED:
+        want = SCHEMA.field(name).type
+        col = table[name]
+        if not _castable(col.type, want):
+            raise ActionLogError(
+                f"not an engine action log (column {name} is {col.type}, not {want})", field=name
+            )
+        try:
+            cols[name] = col.cast(want, safe=not pa.types.is_timestamp(want))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise ActionLogError(
+                f"not an engine action log (column {name} is {col.type}, not {want}: {exc})",
+                field=name,
+            ) from exc
+    clean = pa.table(cols)
+    kind = cols["kind"]
+    is_warning = pc.fill_null(pc.equal(kind, WARNING), False)
+    grade = cols["grade"]
+    want_channel: pa.ChunkedArray | pa.Array = pa.nulls(len(grade), pa.string())
+    for g, ch in CHANNELS.items():  # the desk's channel for each grade, null for any other
+        want_channel = pc.if_else(pc.fill_null(pc.equal(grade, g), False), ch, want_channel)
+    checks: list[tuple[str, pa.ChunkedArray | pa.Array, str]] = [
+        ("kind", pc.invert(pc.fill_null(pc.is_in(kind, pa.array(KINDS)), False)),
+         f"not one of the engine's kinds ({', '.join(KINDS)})"),
+        ("action_id", _blank(cols["action_id"]), "missing"),
+        ("decided_at", pc.is_null(cols["decided_at"]), "missing"),
+        ("target", _blank(cols["target"]), "a warning must name a person"),
+        ("basis", pc.is_null(cols["basis"]), "missing"),
+        ("grade", pc.invert(pc.fill_null(pc.is_in(grade, pa.array(GRADES)), False)),
+         f"not one of {', '.join(reversed(GRADES))}"),
+    ]  # fmt: skip
+    # Judged only where the grade is one: a bad grade has no channel to match.
+    checks.append(("channel", pc.and_(pc.is_valid(want_channel), pc.invert(pc.fill_null(
+        pc.equal(cols["channel"], want_channel), False))),
+        "the warning desk sends a {grade} warning by {want}"))  # fmt: skip
+    masks = [bad if name == "kind" else pc.and_(is_warning, bad) for name, bad, _ in checks]
+    any_bad = masks[0]
+    for m in masks[1:]:
+        any_bad = pc.or_(any_bad, m)
+    row = pc.index(any_bad, True).as_py()
+    if row < 0:
+        return clean
+    subst = {"grade": clean["grade"][row].as_py(), "want": want_channel[row].as_py()}
+    at_fault = [(name, why) for (name, _, why), m in zip(checks, masks, strict=True)
+                if m[row].as_py()]  # fmt: skip
+    faults = [f"{name} {clean[name][row].as_py()!r} ({why.format(**subst)})"
+              for name, why in at_fault]  # fmt: skip
+    more = pc.sum(any_bad).as_py() - 1
+    raise ActionLogError(
+        f"not an engine action log: row {row + 1}: {'; '.join(faults)}"
+        + (f"; and {more:,} more bad row(s)" if more else "") + "; nothing queued",
+        row=row + 1, field=at_fault[0][0],
+    )  # fmt: skip
+
+
 def load_warnings(con: duckdb.DuckDBPyConnection, actions: pa.Table | Path | str) -> int:
     """Load the WARNING actions of an engine action log (`ActionLog.table()`, or the Parquet file
     the arena writes) into the queue as decided warnings; ones already there are skipped.
-    Returns how many were added."""
-    table = pq.read_table(actions) if isinstance(actions, Path | str) else actions
-    warnings = table.filter(pc.equal(table["kind"], WARNING))
+    All or nothing: a log `check_action_log` refuses raises ActionLogError (prefixed with the
+    file's name when given a file) and queues nothing. Returns how many were added."""
+    if isinstance(actions, Path | str):
+        try:
+            table = check_action_log(pq.read_table(actions))
+        except ActionLogError as exc:
+            raise ActionLogError(f"{actions}: {exc}", exc.row, exc.field) from exc
+    else:
+        table = check_action_log(actions)
+    warnings = table.filter(pc.fill_null(pc.equal(table["kind"], WARNING), False))
     con.register("_loaded_actions", warnings)
     try:
         con.execute("begin transaction")

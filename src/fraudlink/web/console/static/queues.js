@@ -10,7 +10,9 @@ const NEXT = {
   feedback: ["closed"],
   closed: [],
 };
-const OUTCOMES = ["dissuaded", "already_paid", "not_a_victim", "unreachable", "not_dissuaded"];
+const OUTCOMES = [
+  "dissuaded", "already_dissuaded", "already_paid", "not_a_victim", "unreachable", "not_dissuaded",
+];
 
 const filters = document.getElementById("filters");
 const countBox = document.getElementById("count");

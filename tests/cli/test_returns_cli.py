@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -13,14 +14,19 @@ from fraudlink.store import Store
 from fraudlink.trace.engine import ledger_end, trace_all
 
 
-def test_plan_for_an_account_holding_victim_money(tiny_world: Path, tmp_path: Path) -> None:
+def _store_and_largest_holding(tiny_world: Path, tmp_path: Path) -> tuple[Path, Any, dict]:
+    """A store of the tiny world, its ledger's end, and the position holding the most money."""
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
         ingest_paths(store, [tiny_world / "feeds"])
         end = ledger_end(store)
         positions = trace_all(store, as_of=end).positions.to_pylist()
     assert positions, "the tiny world should leave some victim money in accounts"
-    held = max(positions, key=lambda r: r["amount_fen"])
+    return db, end, max(positions, key=lambda r: r["amount_fen"])
+
+
+def test_plan_for_an_account_holding_victim_money(tiny_world: Path, tmp_path: Path) -> None:
+    db, end, held = _store_and_largest_holding(tiny_world, tmp_path)
     at = end.strftime("%Y-%m-%dT%H:%M:%S%z")
     args = [
         "returns",
@@ -58,12 +64,7 @@ def test_account_needs_its_balance(tmp_path: Path) -> None:
 
 
 def test_plan_date_counts_from_date_option(tiny_world: Path, tmp_path: Path) -> None:
-    db = tmp_path / "s.duckdb"
-    with Store(db) as store:
-        ingest_paths(store, [tiny_world / "feeds"])
-        end = ledger_end(store)
-        positions = trace_all(store, as_of=end).positions.to_pylist()
-    held = max(positions, key=lambda r: r["amount_fen"])
+    db, end, held = _store_and_largest_holding(tiny_world, tmp_path)
     args = ["returns", "--db", str(db), "--account", held["account"], "--frozen-fen", "1",
             "--at", end.strftime("%Y-%m-%dT%H:%M:%S%z"), "--rule", "pro_rata"]  # fmt: skip
     result = CliRunner().invoke(cli, [*args, "--date", "2026-11-30", "--json"])

@@ -46,7 +46,7 @@ def test_users_add_refuses_an_unknown_institution_and_a_short_password(tmp_path:
     db = _store_with_bank(tmp_path)
     code, out = _run("users", "add", "--db", str(db), "--username", "b1", "--role", "bank",
                      "--inst", "B99", "--password", "a long password")  # fmt: skip
-    assert code == 1 and "--inst B99: no such institution" in out
+    assert code == 1 and "institution 'B99' is not in the store" in out
     code, out = _run("users", "add", "--db", str(db), "--username", "b1", "--role", "bank",
                      "--inst", "B01", "--password", "short")  # fmt: skip
     assert code == 1 and "at least 10 characters" in out

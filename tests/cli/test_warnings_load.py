@@ -15,7 +15,12 @@ from click.testing import CliRunner
 from fraudlink.cli.main import cli
 from fraudlink.model.actions import FREEZE, SCHEMA, WARNING, Action, ActionLog
 from fraudlink.store import Store
-from fraudlink.web.centre.warnings_queue import ActionLogError, list_warnings, load_warnings
+from fraudlink.web.centre.warnings_queue import (
+    ActionLogError,
+    check_action_log,
+    list_warnings,
+    load_warnings,
+)
 
 T = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -180,3 +185,16 @@ def test_load_warnings_itself_refuses_with_the_file_row_and_field(tmp_path: Path
         with pytest.raises(ActionLogError, match="row 2: channel None"):  # the queue needs one
             load_warnings(s.con, _with(_log(), 2, channel=None))
         assert s.count("warning_queue") == 0
+
+
+def test_a_decision_time_without_a_zone_is_refused() -> None:
+    """A naive time could be China time or UTC: it is refused, not read as UTC."""
+    row = {n: None for n in SCHEMA.names} | {
+        "action_id": "W-1", "kind": "warning", "decided_at": datetime(2026, 3, 1, 8),
+        "target": "110101199001011234", "basis": "b", "grade": "high", "channel": "visit",
+    }  # fmt: skip
+    schema = SCHEMA.set(SCHEMA.get_field_index("decided_at"), pa.field("decided_at",
+                                                                       pa.timestamp("us")))
+    table = pa.Table.from_pylist([row], schema=schema)
+    with pytest.raises(ActionLogError, match="decided_at"):
+        check_action_log(table)

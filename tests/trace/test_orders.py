@@ -27,6 +27,7 @@ from fraudlink.trace.orders import (
     propose_stop_payments,
     save_orders,
     update_order,
+    without_spent_stops,
 )
 from fraudlink.trace.schemas import POSITIONS
 
@@ -401,3 +402,20 @@ def test_a_stop_renewed_twice_and_expired_is_not_restarted_by_a_new_stop(store: 
     expire_due(store, T0 + STOP_HOLD)
     assert len(propose_stop_payments(store, positions([("R1", "A2", 1, T0)]), later)) == 1
     save_orders(store, propose_stop_payments(store, positions([("R1", "A2", 1, T0)]), later))
+
+
+def test_proposing_without_naming_accounts_leaves_out_spent_stops(store: Store) -> None:
+    """`orders propose` and the console's issue skip a used-up stop instead of storing nothing."""
+    o = one_order(store, "A1")
+    update_order(store, o.order_id, "acknowledged", T0)
+    for i in range(MAX_RENEWALS):
+        update_order(store, o.order_id, "renewed", T0 + (i + 1) * H)
+    later = T0 + (MAX_RENEWALS + 1) * STOP_HOLD
+    expire_due(store, later)
+    pos = positions([("R1", "A1", 50_000, T0 - H), ("R1", "A2", 1_000, T0 - H),
+                     ("R7", "A1", 2_000, T0 - H)])  # fmt: skip
+    kept = without_spent_stops(store, pos)
+    assert sorted(zip(kept.column("report_id").to_pylist(), kept.column("account").to_pylist(),
+                      strict=True)) == [("R1", "A2"), ("R7", "A1")]  # fmt: skip
+    saved = save_orders(store, propose_stop_payments(store, kept, later + H))
+    assert saved == 2

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from fraudlink.trace.order_rules import STOP_BASIS, STOP_HOLD, Order
 from fraudlink.trace.order_store import save_orders, update_order
+from fraudlink.web.orders_view import expire_order
 
 Login = Callable[[str], dict[str, str]]
 C = "/api/v1/centre"
@@ -88,17 +89,33 @@ def test_a_stop_due_by_the_server_clock_expires_on_read_dated_when_it_ran_out(
     assert at == acked + STOP_HOLD
 
 
-def test_an_explicit_expiry_is_dated_no_later_than_the_server_clock(
+def test_an_explicit_expiry_of_a_lapsed_stop_is_refused_as_nothing_to_record(
     client: TestClient, login: Login, web_world: Any
 ) -> None:
     acked = dt.datetime.now(dt.UTC) - STOP_HOLD - dt.timedelta(hours=1)
     oid = stop_acknowledged(client, web_world.bank_a, acked)
     r = client.post(f"{C}/orders/{oid}/move", params={"now": FAR}, json={"to": "expired"},
                     headers=login("analyst"))  # fmt: skip
-    assert r.status_code == 200, r.text
-    last = r.json()["history"][-1]
-    assert last["event"] == "expire"
-    assert dt.datetime.fromisoformat(last["at"]) <= dt.datetime.now(dt.UTC)
+    # The move first expired it on the server's clock, dated when its timer ran out.
+    assert r.status_code == 409 and "already expired" in r.json()["detail"], r.text
+    assert stored(client, oid) == ("expired", ["request", "acknowledge", "expire"])
+
+
+def test_an_expiry_asked_for_later_is_dated_no_later_than_the_server_clock(
+    client: TestClient, web_world: Any
+) -> None:
+    """`expire_order` on a stop nothing has expired yet, asked at a `now` far ahead."""
+    acked = dt.datetime.now(dt.UTC) - STOP_HOLD - dt.timedelta(hours=1)
+    oid = stop_acknowledged(client, web_world.bank_a, acked, oid="SP-CLOCK-2")
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    with ctx.write_lock:
+        far = dt.datetime.fromisoformat(FAR).replace(tzinfo=dt.UTC)
+        moved = expire_order(ctx.store, oid, far)
+    assert moved.state == "expired"
+    con = ctx.cursor()
+    event, at = con.execute('select event, "at" from order_events where order_id = ? '
+                            "order by seq desc limit 1", [oid]).fetchall()[0]  # fmt: skip
+    assert event == "expire" and at <= dt.datetime.now(dt.UTC)
 
 
 def test_a_stop_lapsed_by_the_server_clock_cannot_be_renewed_with_an_earlier_now(

@@ -26,6 +26,7 @@ from fraudlink.trace.orders import (
     propose_stop_payments,
     save_orders,
     update_order,
+    without_spent_stops,
 )
 
 METHODS = ("fifo", "pro_rata", "poison")
@@ -86,7 +87,7 @@ def propose(
             if kind == FREEZE:
                 proposed = propose_freezes(store, positions, now=now)
             else:
-                proposed = propose_stop_payments(store, positions, now)
+                proposed = propose_stop_payments(store, without_spent_stops(store, positions), now)
             save_orders(store, proposed)
         except (LookupError, ValueError) as exc:  # nothing to trace, mixed methods, a duplicate
             raise click.ClickException(str(exc)) from exc

@@ -72,10 +72,6 @@ def users_add(db: Path | None, username: str, role: str, inst_id: str | None,
               password: str) -> None:  # fmt: skip
     """Add a user; the password is stored only as an argon2 hash."""
     with _open_unheld(db) as store:
-        if inst_id and not store.con.execute(
-            "select 1 from institutions where inst_id = ?", [inst_id]
-        ).fetchall():
-            raise click.ClickException(f"--inst {inst_id}: no such institution in the store")
         try:
             add_user(store.con, username, role, password, inst_id)
         except UserError as exc:

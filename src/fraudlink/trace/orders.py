@@ -36,11 +36,27 @@ from fraudlink.trace.order_store import (
     load_orders,
     order_history,
     save_orders,
+    spent_stop_for,
+    spent_stops,
     update_order,
 )
 from fraudlink.trace.ranking import hold_times, priority
 
 _PREFIX = {STOP: "SP", FREEZE: "FZ"}
+
+
+def without_spent_stops(store: Store, positions: pa.Table) -> pa.Table:
+    """Positions (report_id, account, …) less those whose account already had a stop for that
+    report's money renewed twice and expired: the stop's period is used up, a freeze is next."""
+    if positions.num_rows == 0:
+        return positions
+    accounts = positions.column("account").to_pylist()
+    spent = spent_stops(store, set(accounts))
+    if not spent:
+        return positions
+    reports = positions.column("report_id").to_pylist()
+    keep = [spent_stop_for(spent, a, [r]) is None for r, a in zip(reports, accounts, strict=True)]
+    return positions.filter(pa.array(keep, pa.bool_()))
 
 
 def propose_stop_payments(
@@ -218,4 +234,5 @@ __all__ = [
     "propose_stop_payments",
     "save_orders",
     "update_order",
+    "without_spent_stops",
 ]

@@ -163,15 +163,18 @@ def expire_overdue(ctx: WebContext, now: dt.datetime) -> list[str]:
 
 
 def expire_order(store: Store, order_id: str, now: dt.datetime, note: str = "") -> Order:
-    """Record a stop's expiry asked for at `now`, dated no later than the server's clock (a stop
-    already expired is returned as it is); OrderError while its timer still runs by that clock,
-    LookupError if no such order. The caller holds the write lock."""
+    """Record a stop's expiry asked for at `now`, dated no later than the server's clock;
+    OrderError while its timer still runs by that clock or once it has expired (nothing to
+    record), LookupError if no such order. The caller holds the write lock."""
     at = min(now, _server_now())
     found = load_orders(store, order_id=order_id)
     if not found:
         raise LookupError(f"no order {order_id}")
     if found[0].kind == STOP and found[0].state == "expired":
-        return found[0]  # already expired on the server's clock (dated when its timer ran out)
+        # Expired on the server's clock when its timer ran out: a second expiry would record
+        # (and audit) a move that changed nothing.
+        raise OrderError(f"{order_id}: the stop already expired at "
+                         f"{china_time(found[0].expires_at or at)} China time (UTC+8)")  # fmt: skip
     until = found[0].expires_at
     if found[0].state in LIVE and until is not None and at < until:
         later = " (a later `now` is not used for a stored change)" if now > at else ""

@@ -15,12 +15,13 @@ import pyarrow.compute as pc
 from fraudlink.store import Store
 from fraudlink.trace.engine import TraceResult, trace_report
 from fraudlink.trace.order_rules import FREEZE, STOP, Order
-from fraudlink.trace.order_store import blocking_kinds, live_orders, spent_stop_for, spent_stops
+from fraudlink.trace.order_store import blocking_kinds, live_orders
 from fraudlink.trace.orders import (
     UnconfirmedAccountError,
     propose_freezes,
     propose_stop_payments,
     save_orders,
+    without_spent_stops,
 )
 
 
@@ -92,12 +93,7 @@ def issue(
         if wanted is None:
             # Unasked, skip accounts whose stop for this victim's money has used up its period
             # (a freeze is next there); asked for by name, saving refuses them with the reason.
-            spent = spent_stops(store)
-            done = [a for a in holding if spent_stop_for(spent, a, [report_id]) is not None]
-            if done:
-                positions = positions.filter(
-                    pc.invert(pc.is_in(positions.column("account"), pa.array(done, pa.string())))
-                )
+            positions = without_spent_stops(store, positions)
         orders = propose_stop_payments(store, positions, now, created_by)
     else:
         try:

@@ -184,7 +184,9 @@ def _castable(have: pa.DataType, want: pa.DataType) -> bool:
     if pa.types.is_string(want):
         return pa.types.is_string(have) or pa.types.is_large_string(have)
     if pa.types.is_timestamp(want):
-        return pa.types.is_timestamp(have)
+        # A time with no zone could be China time as well as UTC: reading it as UTC would shift
+        # every warning by eight hours, so only zone-aware times are taken.
+        return pa.types.is_timestamp(have) and have.tz is not None
     if pa.types.is_list(want):
         return (pa.types.is_list(have) or pa.types.is_large_list(have)) and _castable(
             have.value_type, want.value_type

@@ -419,3 +419,12 @@ def test_proposing_without_naming_accounts_leaves_out_spent_stops(store: Store) 
                       strict=True)) == [("R1", "A2"), ("R7", "A1")]  # fmt: skip
     saved = save_orders(store, propose_stop_payments(store, kept, later + H))
     assert saved == 2
+
+
+def test_no_step_is_dated_before_the_orders_last_step(store: Store) -> None:
+    o = one_order(store, "A1")
+    update_order(store, o.order_id, "acknowledged", T0 + 2 * H)
+    with pytest.raises(OrderError, match="before its last step"):
+        update_order(store, o.order_id, "executed", T0 + H, 1_000)
+    assert [e.event for e in order_history(store, o.order_id)] == ["request", "acknowledge"]
+    update_order(store, o.order_id, "executed", T0 + 2 * H, 1_000)  # the same instant is fine

@@ -105,8 +105,15 @@ class Event:
     note: str
 
 
-def apply(order: Order, to: str, at: dt.datetime, held_fen: int | None = None) -> Order:
-    """The order after moving to `to` at `at`; raise OrderError when the rules forbid it."""
+def apply(
+    order: Order,
+    to: str,
+    at: dt.datetime,
+    held_fen: int | None = None,
+    last_step_at: dt.datetime | None = None,
+) -> Order:
+    """The order after moving to `to` at `at`; raise OrderError when the rules forbid it
+    (`last_step_at`, the time of the order's latest event: no step may be dated before it)."""
     if at.tzinfo is None:
         raise OrderError("times must carry a time zone")
     allowed = _MOVES[order.kind].get(order.state, ())
@@ -118,6 +125,10 @@ def apply(order: Order, to: str, at: dt.datetime, held_fen: int | None = None) -
     if at < order.requested_at:
         raise OrderError(f"{order.order_id}: {_shown(at)} is before the request "
                          f"({_shown(order.requested_at)})")  # fmt: skip
+    if last_step_at is not None and at < last_step_at:
+        # A history out of order would let a stop be executed before the bank took it in.
+        raise OrderError(f"{order.order_id}: {_shown(at)} is before its last step "
+                         f"({_shown(last_step_at)})")  # fmt: skip
     due = order.expires_at is not None and at >= order.expires_at
     if to == "expired" and not due:
         raise OrderError(f"{order.order_id}: the timer runs until {_shown(order.expires_at)}")

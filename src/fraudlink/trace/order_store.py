@@ -224,7 +224,9 @@ def update_order(
         found = load_orders(store, order_id=order_id)
         if not found:
             raise LookupError(f"no order {order_id}")
-        new = apply(found[0], to, at, held_fen)
+        last = con.execute('select max("at") from order_events where order_id = ?',
+                           [order_id]).fetchall()[0][0]  # fmt: skip
+        new = apply(found[0], to, at, held_fen, last)
         con.execute(
             "update orders set state = ?, held_fen = ?, takes_effect_at = ?, expires_at = ?, "
             "renewals = ? where order_id = ?",

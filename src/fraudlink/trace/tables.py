@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fraudlink.store.compute import compute_connection, registered
 from fraudlink.trace.replay import DEPTH_LIMIT, Flows
 from fraudlink.trace.schemas import DEPOSITS, EXITS, POSITIONS, TRAIL
 
@@ -101,6 +101,38 @@ def positions_table(
     )
 
 
+# Each deposit's original paying account (原路返还), in whole columns. `_pos` keeps the trail's
+# own order among deposits of one transaction, as a stable sort would.
+_DEPOSITS_SQL = """
+with d as (
+  select *, row_number() over (order by to_account, time, txn_id, _pos) as i
+  from {trail} where to_account is not null {only}
+),
+h as (select report_id, time, from_account from {trail} where hop = 1),
+-- The victim's hop-1 paying accounts used by the deposit's time, and all of them.
+so_far as (
+  select d.i, count(distinct h.from_account) as n, min(h.from_account) as a
+  from d join h on h.report_id = d.report_id
+   and (d.time is null or h.time is null or h.time <= d.time)
+  group by d.i
+),
+every as (
+  select report_id, count(distinct from_account) as n, min(from_account) as a
+  from h group by report_id
+)
+select d.to_account as account, d.txn_id, d.time, d.amount_fen, d.report_id,
+  case
+    when d.hop = 1 then d.from_account
+    when every.report_id is null then p.account
+    when coalesce(so_far.n, 0) > 0 then case when so_far.n = 1 then so_far.a end
+    else case when every.n = 1 then every.a end
+  end as paying_account
+from d left join so_far using (i) left join every using (report_id)
+left join {paying} p using (report_id)
+order by d.i
+"""
+
+
 def deposits_table(trail: pa.Table, paying: dict[str, str], account: str | None) -> pa.Table:
     """Victim-attributed deposits (of one account, or of every account) from a trail.
 
@@ -111,44 +143,15 @@ def deposits_table(trail: pa.Table, paying: dict[str, str], account: str | None)
     the victim had paid from several. `paying` (report -> first paying account) is used only for
     a victim with no hop-1 row in the trail.
     """
-    hop1 = trail.filter(pc.equal(trail.column("hop"), 1))
-    firsts: dict[str, list[tuple[Any, str | None]]] = {}
-    for r in hop1.select(["report_id", "time", "from_account"]).to_pylist():
-        firsts.setdefault(r["report_id"], []).append((r["time"], r["from_account"]))
-    t = trail.filter(pc.is_valid(trail.column("to_account")))
-    if account is not None:
-        t = t.filter(pc.equal(t.column("to_account"), account))
-    t = t.sort_by([("to_account", "ascending"), ("time", "ascending"), ("txn_id", "ascending")])
-    rows = t.select(["report_id", "hop", "time", "from_account"]).to_pylist()
-    return pa.table(
-        {
-            "account": t.column("to_account"),
-            "txn_id": t.column("txn_id"),
-            "time": t.column("time"),
-            "amount_fen": t.column("amount_fen"),
-            "report_id": t.column("report_id"),
-            "paying_account": pa.array(
-                [_deposit_paying(r, firsts, paying) for r in rows], pa.string()
-            ),
-        },
-        schema=DEPOSITS,
-    )
-
-
-def _deposit_paying(
-    row: dict[str, Any],
-    firsts: dict[str, list[tuple[Any, str | None]]],
-    paying: dict[str, str],
-) -> str | None:
-    """The original paying account of one trail row's deposit (see `deposits_table`)."""
-    if row["hop"] == 1:
-        return row["from_account"]
-    own = firsts.get(row["report_id"])
-    if not own:
-        return paying.get(row["report_id"])
-    before = {a for t, a in own if row["time"] is None or t is None or t <= row["time"]}
-    candidates = before or {a for _, a in own}
-    return next(iter(candidates)) if len(candidates) == 1 else None
+    con = compute_connection()
+    rows = trail.append_column("_pos", pa.array(np.arange(trail.num_rows, dtype=np.int64)))
+    firsts = pa.table({"report_id": pa.array(list(paying), pa.string()),
+                       "account": pa.array(list(paying.values()), pa.string())})  # fmt: skip
+    with registered(con, rows, "trail") as t, registered(con, firsts, "paying") as p:
+        only = "and to_account = $account" if account is not None else ""
+        params = {"account": account} if account is not None else {}
+        got = con.sql(_DEPOSITS_SQL.format(trail=t, paying=p, only=only), params=params)
+        return got.to_arrow_table().cast(DEPOSITS)
 
 
 def victim_totals(

@@ -9,6 +9,7 @@ import pytest
 from fraudlink.match.index import IndicatorIndex
 from fraudlink.match.lookup import (
     QueryError,
+    identifiers_of_report,
     match_report,
     match_values,
     normalise_query,
@@ -51,6 +52,26 @@ def test_urls_and_hosts_also_ask_for_their_domain() -> None:
         "domain:evil.cn",
     ]
     assert query_nodes("phone", "tel:+8613812345678") == ["tel:+8613812345678"]
+    # A port or a user part does not hide the site (as a reported URL's site is indexed).
+    for url in ("url:https://evil.cn:8080/other", "url:http://user@evil.cn/other",
+                "url:http://user:pw@evil.cn:81?x=1"):  # fmt: skip
+        assert query_nodes("url", url) == [url, "domain:evil.cn"]
+
+
+def test_a_report_is_looked_up_by_what_its_case_confirmed_too(tiny_store: Store) -> None:
+    rows = tiny_store.arrow(
+        """select c.report_id, c.kind, c.value from case_confirmations c
+           where c.report_id is not null and not exists (
+             select 1 from report_indicators i where i.report_id = c.report_id
+             and i.kind = c.kind and i.value = c.value)
+           and not (c.kind = 'account' and exists (select 1 from report_payments p
+             where p.report_id = c.report_id and p.to_account = c.value))
+           order by 1, 2, 3 limit 1"""
+    ).to_pylist()
+    assert rows, "the tiny world has a case confirming more than its report named"
+    r = rows[0]
+    nodes = [n for _, n in identifiers_of_report(tiny_store, r["report_id"])]
+    assert any(n.endswith(r["value"]) for n in nodes), (r, nodes)
 
 
 def _reported_fraud_phone(store: Store) -> tuple[str, str]:

@@ -19,6 +19,7 @@ A URL is also looked up by its domain: a new page on a known site is a lead too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -86,12 +87,22 @@ def normalise_query(raw: str, kind: str | None = None) -> tuple[str, str] | None
     return _detect(raw)
 
 
+# A URL's host, as `sources.py` extracts a reported URL's site: after the scheme, without a user
+# part or a port, so that every spelling of a link to one site finds the same domain.
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?([^/:?#]+)")
+
+
+def _host(url: str) -> str:
+    m = _HOST.match(url)
+    return m.group(1) if m else ""
+
+
 def query_nodes(kind: str, node_id: str) -> list[str]:
     """The node ids to look up for one query: itself, plus the site of a URL or bare host."""
     value = node_id.partition(":")[2]
     host = None
     if kind == "url":
-        host = identifiers.Domain.clean(value.split("://", 1)[-1].split("/", 1)[0])
+        host = identifiers.Domain.clean(_host(value))
     elif kind == "app":
         host = identifiers.Domain.clean(value)
     return [node_id] + ([identifiers.Domain.node_id(host)] if host else [])
@@ -174,14 +185,17 @@ class ReportMatch:
 
 
 def identifiers_of_report(store: Store, report_id: str) -> list[tuple[str, str]]:
-    """(indicator kind, node id) of a report's indicators and receiving accounts."""
+    """(indicator kind, node id) of a report's indicators, receiving accounts and the
+    identifiers its case confirmed."""
     if not store.arrow("select 1 from victim_reports where report_id = ?", [report_id]).num_rows:
         raise LookupError(f"no report {report_id}")
     rows = store.arrow(
         """select kind, value from report_indicators where report_id = ?
            union select 'account', to_account from report_payments
-           where report_id = ? and to_account is not null order by 1, 2""",
-        [report_id, report_id],
+           where report_id = ? and to_account is not null
+           union select kind, value from case_confirmations where report_id = ?
+           order by 1, 2""",
+        [report_id, report_id, report_id],
     ).to_pylist()
     return [_as_indicator(r["kind"], r["value"]) for r in rows]
 

@@ -78,6 +78,8 @@ def test_file_report_and_operation(db: Path, reported: dict[str, Any], tmp_path:
     assert code == 0 and reported["case_id"] in out and "no match: 13800000000" in out
     code, out = run(db, "--report", reported["report_id"], "--json")
     assert code == 0 and json.loads(out)["report_id"] == reported["report_id"]
+    code, out = run(db, "--report", reported["report_id"])
+    assert code == 0 and "records" in out
     with Store(db) as store:
         op = store.arrow("select min(operation_id) as op from seized_evidence")["op"][0].as_py()
     code, out = run(db, "--operation", op)
@@ -104,3 +106,17 @@ def test_a_bad_value_in_a_file_is_named_with_its_line(db: Path, tmp_path: Path) 
     empty.write_text("# nothing\n\n", "utf-8")
     code, out = run(db, "--file", str(empty))
     assert code == 1 and f"{empty}: no values" in out
+
+
+def test_the_text_names_what_linked_a_case_cluster(db: Path) -> None:
+    with Store(db) as store:
+        reports = store.arrow("select report_id from victim_reports order by 1")
+    for r in reports["report_id"].to_pylist():
+        doc = json.loads(run(db, "--report", r, "--json")[1])
+        if doc["evidence"]:
+            break
+    else:
+        raise AssertionError("the tiny world links at least two reports into one case")
+    code, out = run(db, "--report", r)
+    a, b, node, _ = doc["evidence"][0]
+    assert code == 0 and "linked by:" in out and node in out and a in out and b in out

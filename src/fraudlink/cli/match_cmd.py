@@ -142,10 +142,26 @@ def _show_report(result: ReportMatch, as_json: bool) -> None:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
     click.echo(f"report {result.report_id}: {len(result.identifiers)} identifiers")
-    click.echo(_table(rows) if rows else "no match in other records")
+    click.echo(_table(_collapsed(rows)) if rows else "no match in other records")
     if result.cluster is not None:
         members = ", ".join(result.members)
-        click.echo(f"case cluster {result.cluster}: {len(result.members)} reports: {members}")
+        click.echo(f"case cluster (串并案) {result.cluster}: {len(result.members)} reports: "
+                   f"{members}")  # fmt: skip
+        if result.evidence:
+            links = [(a, b, node, f"{w:.2f}") for a, b, node, w in result.evidence]
+            click.echo("linked by:")
+            click.echo(render_table(("report", "report", "shared identifier", "weight"), links))
+
+
+def _collapsed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hit rows that read the same (a card the victim paid twice) shown once, with a count."""
+    counts: dict[tuple[Any, ...], int] = {}
+    first: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in rows:
+        key = tuple(r.values())
+        counts[key] = counts.get(key, 0) + 1
+        first.setdefault(key, r)
+    return [{**r, "records": counts[k]} for k, r in first.items()]
 
 
 def _show_operation(rep: dict[str, Any], as_json: bool) -> None:

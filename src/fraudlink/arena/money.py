@@ -85,12 +85,13 @@ def follow_money(
 
 def follow_hops(
     path: pa.Table, prevented_txns: pa.Array | pa.ChunkedArray | Iterable[int], stops: pa.Table
-) -> pa.Table:
+) -> tuple[pa.Table, pa.Table]:
     """The rows of `path` in `follow_money`'s order, each with the amount that actually moved
     (`actual_fen`) next to the planned one: 0 for a prevented payment, for a transfer out of an
-    account already stopped, and for one out of an account that received nothing."""
-    _, _, order, actual = _replay(path, prevented_txns, stops)
-    return path.take(order).append_column("actual_fen", pa.array(actual, pa.int64()))
+    account already stopped, and for one out of an account that received nothing; and HELD,
+    from the same replay."""
+    _, held, order, actual = _replay(path, prevented_txns, stops)
+    return path.take(order).append_column("actual_fen", pa.array(actual, pa.int64())), held
 
 
 def _replay(

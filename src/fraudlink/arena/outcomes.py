@@ -184,7 +184,8 @@ def money_trail(world: ActedWorld, strategy: str) -> dict[str, Any]:
     payments, stops), with the stops on it and the money they hold: the reported episode with
     the most intercepted, else the largest loss."""
     tr = world.truth
-    per_episode, _ = _follow(world)
+    path, prevented, stops = _acted_path(world)
+    per_episode, _ = follow_money(path, prevented, stops)
     reported = np.array([r is not None for r in tr.report_id])
     ids = tr.episodes.column("episode_id").to_numpy()
     inter = dict(zip(per_episode.column("episode_id").to_pylist(),
@@ -197,13 +198,12 @@ def money_trail(world: ActedWorld, strategy: str) -> dict[str, Any]:
     best = max(score)
     ep = -best[2]
     i = int(np.flatnonzero(ids == ep)[0])
-    path, prevented, stops = _acted_path(world)
     path = path.filter(pc.equal(path.column("episode_id"), ep))
     # The same replay as the figures: only the money that moved, never out of an account after
     # its stop took effect (只进不出), and what the stopped accounts hold at the end.
-    _, held = follow_money(path, prevented, stops)
+    moved, held = follow_hops(path, prevented, stops)
     hops = []
-    for r in follow_hops(path, prevented, stops).to_pylist():
+    for r in moved.to_pylist():
         if r["actual_fen"] <= 0:
             continue
         stop = world.stops.get(r["to_account"]) if r["to_account"] else None

@@ -56,6 +56,14 @@ def open_store(db: Path | None, *, create: bool = False, read_only: bool = False
         message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
         if not create and not path.exists():
             message += " (is the path right? `fraudlink ingest --db FILE` creates a store)"
+        if "conflicting lock" in message.lower():
+            # DuckDB lets one process at a time open a store file, and a running server holds it.
+            message += (
+                "\nAnother process holds this store (is `fraudlink serve` running on it?): stop "
+                "it first, or work through the server while it runs (a supervisor deactivates a "
+                "user with POST /api/v1/centre/users/USERNAME/deactivate and sees the audit "
+                "chain's verdict at /audit)."
+            )
         raise click.ClickException(message) from exc
 
 

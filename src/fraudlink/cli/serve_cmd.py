@@ -8,25 +8,9 @@ import click
 
 from fraudlink.cli.common import open_store, render_table
 from fraudlink.cli.ingest_cmd import DB_HELP
-from fraudlink.store import Store, default_db_path
+from fraudlink.store import default_db_path
 from fraudlink.web import ROLES, UserError, add_user, list_users, verify_chain
 from fraudlink.web.users import deactivate_user
-
-
-def _open_unheld(db: Path | None) -> Store:
-    """The store, or a refusal that says what to do when a running server holds it."""
-    try:
-        return open_store(db)
-    except click.ClickException as exc:
-        if "conflicting lock" not in exc.message.lower():
-            raise
-        # DuckDB lets one process at a time open a store file, and a running server holds it.
-        raise click.ClickException(
-            f"{exc.message}\nAnother process holds this store (is `fraudlink serve` running on "
-            "it?): stop it first, or work through the server while it runs (a supervisor "
-            "deactivates a user with POST /api/v1/centre/users/USERNAME/deactivate and sees the "
-            "audit chain's verdict at /audit)."
-        ) from exc
 
 
 @click.command()
@@ -44,7 +28,7 @@ def serve(db: Path | None, host: str, port: int) -> None:
     from fraudlink.web import create_app
 
     path = db or default_db_path()
-    with _open_unheld(path) as store:
+    with open_store(path) as store:
         if not list_users(store.con):
             raise click.ClickException(
                 f"{path}: no users yet; add one first: fraudlink users add --db {path} "
@@ -71,7 +55,7 @@ def users() -> None:
 def users_add(db: Path | None, username: str, role: str, inst_id: str | None,
               password: str) -> None:  # fmt: skip
     """Add a user; the password is stored only as an argon2 hash."""
-    with _open_unheld(db) as store:
+    with open_store(db) as store:
         try:
             add_user(store.con, username, role, password, inst_id)
         except UserError as exc:
@@ -83,7 +67,7 @@ def users_add(db: Path | None, username: str, role: str, inst_id: str | None,
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
 def users_list(db: Path | None) -> None:
     """List the users with their roles and institutions."""
-    with _open_unheld(db) as store:
+    with open_store(db) as store:
         rows = [[u, r, i or "-", "yes" if a else "no"] for u, r, i, a in list_users(store.con)]
     click.echo(render_table(["username", "role", "institution", "active"], rows))
 
@@ -93,7 +77,7 @@ def users_list(db: Path | None) -> None:
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
 def users_deactivate(username: str, db: Path | None) -> None:
     """Deactivate a user: it can no longer log in, and its tokens are revoked."""
-    with _open_unheld(db) as store:
+    with open_store(db) as store:
         try:
             who = deactivate_user(store.con, username)
         except UserError as exc:
@@ -111,7 +95,7 @@ def audit() -> None:
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help=DB_HELP)
 def audit_verify(db: Path | None) -> None:
     """Check the audit log's hash chain; exit 1 and name the first broken entry if it fails."""
-    with _open_unheld(db) as store:
+    with open_store(db) as store:
         check = verify_chain(store.con)
     if not check.ok:
         raise click.ClickException(f"audit log broken at entry {check.first_bad_seq} "
@@ -142,7 +126,7 @@ def warnings_load(db: Path | None, actions_file: Path) -> None:
         actions = pq.read_table(actions_file)
     except (OSError, pa.ArrowInvalid) as exc:
         raise click.ClickException(f"{actions_file}: not a Parquet file: {exc}") from exc
-    with _open_unheld(db) as store:  # a path that is not a store is refused first
+    with open_store(db) as store:  # a path that is not a store is refused first
         try:  # the whole file is checked before a row goes in: all or nothing
             added = load_warnings(store.con, actions)
         except ActionLogError as exc:

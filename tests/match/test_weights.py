@@ -1,4 +1,4 @@
-"""Rarity weights: tills and shared addresses weigh nothing, a mule card weighs fully."""
+"""Rarity weights: tills, shared addresses and busy sites weigh little, a mule card fully."""
 
 from __future__ import annotations
 
@@ -6,10 +6,20 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fraudlink.ingest import ingest_paths
 from fraudlink.match.clusters import LINK_THRESHOLD
-from fraudlink.match.weights import COMMON_PAYERS, idf, node_weights, rarity
+from fraudlink.match.weights import (
+    BASE_WEIGHTS,
+    COMMON_PAYERS,
+    ORDINARY_USE,
+    SHARED_IP_KINDS,
+    idf,
+    node_weights,
+    rarity,
+)
 from fraudlink.store import Store
 
 
@@ -49,12 +59,41 @@ def test_tills_and_nat_addresses_weigh_nothing_mule_cards_weigh_fully(tiny_store
 
 
 def test_rarity_and_idf_rules() -> None:
-    assert rarity("account", COMMON_PAYERS, None, None)[0] == 1.0
-    assert rarity("account", 4 * COMMON_PAYERS, None, None)[0] == pytest.approx(1 / 16)
-    assert rarity("ip", None, "broadband", 2)[0] == 1.0
-    assert rarity("ip", None, "datacenter", 1)[0] == 0.0
+    assert rarity("account", COMMON_PAYERS)[0] == 1.0
+    assert rarity("account", 4 * COMMON_PAYERS)[0] == pytest.approx(1 / 16)
+    assert rarity("ip", 2, "broadband")[0] == 1.0
+    assert rarity("ip", 1, "datacenter")[0] == 0.0
     # A SIM box calls hundreds: phones are judged by the reports naming them, not call volume.
-    assert rarity("phone", None, None, None)[0] == 1.0
+    assert rarity("phone", None)[0] == 1.0
+    assert rarity("domain", 2)[0] == 1.0
+    assert rarity("domain", 2)[1] == "2 distinct visitors"
+    assert rarity("domain", 1000)[0] == pytest.approx(0.05)
+    assert "ordinary life" in rarity("app", 1000)[1]
+    assert "shared handset" in rarity("imei", 1000)[1]
     assert idf(3, 1000)[0] == 1.0
     assert idf(500, 1000)[0] == pytest.approx(0.1)
     assert "common" in idf(500, 1000)[1]
+
+
+KINDS = st.sampled_from([*sorted(BASE_WEIGHTS), "unknown"])
+IP_KINDS = st.sampled_from([None, "broadband", "overseas_proxy", *SHARED_IP_KINDS])
+COUNTS = st.integers(min_value=0, max_value=10**7)
+
+
+@given(KINDS, COUNTS, COUNTS, IP_KINDS)
+def test_rarity_is_a_factor_that_never_grows_with_use(kind: str, a: int, b: int,
+                                                      ip_kind: str | None) -> None:  # fmt: skip
+    few, many = sorted((a, b))
+    r_few, r_many = rarity(kind, few, ip_kind)[0], rarity(kind, many, ip_kind)[0]
+    assert 0.0 <= r_many <= r_few <= 1.0
+
+
+@given(st.sampled_from(sorted(ORDINARY_USE)), st.integers(min_value=0, max_value=10**7))
+def test_a_site_app_or_handset_is_rare_until_ordinary_life_uses_it(kind: str, n: int) -> None:
+    common, counted, _ = ORDINARY_USE[kind]
+    factor, why = rarity(kind, n)
+    assert (factor == 1.0) == (n <= common)
+    assert f"{n} {counted}" in why
+    # Once used by twice the ordinary count, it can no longer link two reports on its own.
+    if n > 2 * common:
+        assert BASE_WEIGHTS[kind] * factor < LINK_THRESHOLD

@@ -23,6 +23,10 @@ CASE_CONFIDENCE = 1.0  # confirmed by investigators
 # which ingest also cleans `seized_evidence.identifier`, so both read a number the same way.
 SEIZED_KINDS: dict[str, str] = seized_evidence.column("identifier").identifier_of
 
+# A normalised URL's host, group 1: after the scheme, without a user part or a port. A reported
+# URL marks this domain, and case linking counts a domain's visitors by it.
+HOST_SQL_RE = "^[a-z]+://(?:[^@/]*@)?([^/:?#]+)"
+
 INDICATOR_COLUMNS = ("node_id", "kind", "value", "source", "ref", "report_id", "time",
                      "confidence")  # fmt: skip
 
@@ -72,7 +76,7 @@ def indicator_sql() -> str:
       select * from kinds
       union all
       -- A reported URL also marks its site: a new page on the same domain is a lead too.
-      select 'domain', regexp_extract(value, '^[a-z]+://(?:[^@/]*@)?([^/:?#]+)', 1), source,
+      select 'domain', regexp_extract(value, '{HOST_SQL_RE}', 1), source,
              ref, report_id, time, confidence * 0.8
       from kinds where kind = 'url'
     )

@@ -2,9 +2,11 @@
 
 A weight is a base by kind (a bank account or a phone number points at one gang; an IP at a whole
 carrier NAT) times a rarity factor from ordinary life (how many distinct payers pay an account,
-whether an IP is shared by allocation and how many accounts log in from it) times an IDF-style
-factor on how many reports name the identifier. The counts are whole-column DuckDB SQL over the
-feeds; the arithmetic is small and kept in Python so each weight carries a readable reason.
+how many people visit a site or install an app, whether an IP is shared by allocation and how many
+accounts log in from an IP or a handset) times an IDF-style factor on how many reports name the
+identifier. The counts are whole-column DuckDB SQL over the feeds, one query per kind over the
+identifiers asked for; the arithmetic is small and kept in Python so each weight carries a
+readable reason.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from fraudlink.match.sources import HOST_SQL_RE
 from fraudlink.store import Store
 
 # Base weight by kind: what a shared identifier of this kind says before rarity is counted.
@@ -36,6 +39,25 @@ COMMON_PAYERS = 50
 COMMON_IP_USERS = 5
 # Allocation kinds whose addresses are shared by thousands: a match on them means nothing.
 SHARED_IP_KINDS = ("mobile_nat", "datacenter")
+# A site (URL host) more distinct people visit than this is part of ordinary life (a bank, a
+# portal, a shared host such as mp.weixin.qq.com); above it the factor falls as common / visitors.
+# A fraud site is visited by its victims, as a first-level card is paid by them (demo: 2-8
+# visitors; the least visited ordinary site, 2,380).
+COMMON_VISITORS = 50
+# An app more distinct people are seen installing than this is an app of ordinary life. Installs
+# are rarer than visits: demo's fraud apps have 1-5 installers, its ordinary ones 47-3,090.
+COMMON_APP_USERS = 20
+# A handset more distinct accounts log in from than this is shared (a cloned or emulator IMEI,
+# a repair shop's test phone). One person's phone carries a few bank and platform accounts
+# (demo: at most 14); a den's handsets test a few dozen mule cards (demo: 38-65) and still link.
+COMMON_DEVICE_ACCOUNTS = 50
+# Kinds judged by how many people use them, falling as common / count above the common count:
+# kind -> (common count, what is counted, what a common one is).
+ORDINARY_USE: dict[str, tuple[int, str, str]] = {
+    "domain": (COMMON_VISITORS, "distinct visitors", "a site of ordinary life"),
+    "app": (COMMON_APP_USERS, "distinct installers", "an app of ordinary life"),
+    "imei": (COMMON_DEVICE_ACCOUNTS, "accounts log in from it", "a shared handset"),
+}
 # An identifier named by more reports than max(IDF_MIN_REPORTS, IDF_SHARE * reports) is noise
 # (a bank hotline, a famous app): above it the factor falls as common / named.
 IDF_MIN_REPORTS = 20
@@ -50,49 +72,87 @@ class Weight:
     reason: str
 
 
+def _asked(kind: str) -> str:
+    return f"(select distinct value from nodes where kind = '{kind}')"
+
+
+# One query per kind: (kind, value, users) for the identifiers of that kind asked for.
+_USERS_SQL: dict[str, str] = {
+    # distinct payers of an account
+    "account": f"""
+      select 'account' as kind, t.to_account as value, count(distinct t.from_account) as users
+      from transactions t join {_asked("account")} a on t.to_account = a.value group by 2""",
+    # distinct accounts logging in from an address or a handset
+    "ip": f"""
+      select 'ip', l.ip, count(distinct l.account)
+      from logins l join {_asked("ip")} a on l.ip = a.value group by 2""",
+    "imei": f"""
+      select 'imei', l.device_imei, count(distinct l.account)
+      from logins l join {_asked("imei")} a on l.device_imei = a.value group by 2""",
+    # distinct people installing an app
+    "app": f"""
+      select 'app', w.app_id, count(distinct w.msisdn)
+      from web_events w join {_asked("app")} a on w.app_id = a.value group by 2""",
+    # distinct people visiting a site: pages whose host is the domain (as a reported URL marks
+    # its domain), or whose registered domain in the `urls` feed is; the host is read once per
+    # distinct page, not per visit
+    "domain": f"""
+      select 'domain', s.value, count(distinct w.msisdn)
+      from web_events w join (
+        select p.url, a.value
+        from (select distinct url from web_events where url is not null) p
+        join {_asked("domain")} a on regexp_extract(p.url, '{HOST_SQL_RE}', 1) = a.value
+        union
+        select u.url, a.value from urls u join {_asked("domain")} a on u.domain = a.value
+      ) s on w.url = s.url
+      group by 2""",
+}
+
+
 def _kind_stats_sql(nodes_view: str) -> str:
     """SQL: per node, its kind, value, reports naming it and ordinary-life counts."""
+    users = "\n      union all ".join(_USERS_SQL.values())
     return f"""
     with nodes as (
       select node_id, any_value(kind) as kind, any_value(value) as value,
              count(distinct report_id) as n_reports
       from {nodes_view} where node_id is not null group by node_id
-    ), accounts as (select distinct value from nodes where kind = 'account'),
-    ips as (select distinct value from nodes where kind = 'ip'),
-    payers as (
-      select t.to_account as value, count(distinct t.from_account) as payers
-      from transactions t join accounts a on t.to_account = a.value group by 1
+    ), users as (
+      {users}
     ), ip_kind as (
-      select i.ip as value, any_value(i.kind) as ip_kind
-      from ip_addresses i join ips on i.ip = ips.value group by 1
-    ), ip_users as (
-      select l.ip as value, count(distinct l.account) as ip_users
-      from logins l join ips on l.ip = ips.value group by 1
+      select i.ip as value, 'ip' as kind, any_value(i.kind) as ip_kind
+      from ip_addresses i join {_asked("ip")} a on i.ip = a.value group by 1
     )
-    select node_id, kind, value, n_reports, payers, ip_kind, ip_users
-    from nodes left join payers using (value) left join ip_kind using (value)
-         left join ip_users using (value)
+    select node_id, kind, value, n_reports, users, ip_kind
+    from nodes left join users using (kind, value) left join ip_kind using (kind, value)
     """
 
 
-def rarity(kind: str, payers: int | None, ip_kind: str | None, ip_users: int | None
-           ) -> tuple[float, str]:  # fmt: skip
-    """The ordinary-life rarity factor of one identifier, and why."""
+def rarity(kind: str, users: int | None, ip_kind: str | None = None) -> tuple[float, str]:
+    """The ordinary-life rarity factor of one identifier, and why.
+
+    `users` is the kind's ordinary-life count: distinct payers of an account, distinct accounts
+    logging in from an IP or a handset, distinct visitors of a site, distinct installers of an app.
+    """
+    n = users or 0
     if kind == "account":
-        n = payers or 0
         if n <= COMMON_PAYERS:
             return 1.0, f"{n} distinct payers"
         return (COMMON_PAYERS / n) ** 2, f"{n} distinct payers: a till, not a mule card"
     if kind == "ip":
         if ip_kind in SHARED_IP_KINDS:
             return 0.0, f"{ip_kind} address shared by many"
-        n = ip_users or 0
         if n <= COMMON_IP_USERS:
             return 1.0, f"{ip_kind or 'unknown'} address, {n} accounts log in from it"
         return COMMON_IP_USERS / n, f"{n} accounts log in from it"
     if kind == "phone":
         # Call volume is no guide: a SIM box calls hundreds, like a courier. Reports decide.
         return 1.0, "rarity by reports naming it"
+    if kind in ORDINARY_USE:
+        common, counted, ordinary = ORDINARY_USE[kind]
+        if n <= common:
+            return 1.0, f"{n} {counted}"
+        return common / n, f"{n} {counted}: {ordinary}"
     return 1.0, ""
 
 
@@ -118,9 +178,9 @@ def node_weights(store: Store, nodes: pa.Table, total_reports: int | None = None
     finally:
         con.unregister("_link_nodes")
     out: dict[str, Weight] = {}
-    for node_id, kind, _value, n_reports, payers, ip_kind, ip_users in rows:
+    for node_id, kind, _value, n_reports, users, ip_kind in rows:
         base = BASE_WEIGHTS.get(kind, UNKNOWN_KIND_WEIGHT)
-        r, r_why = rarity(kind, payers, ip_kind, ip_users)
+        r, r_why = rarity(kind, users, ip_kind)
         f, f_why = idf(int(n_reports), total_reports)
         why = "; ".join(x for x in (f"{kind} base {base:g}", r_why, f_why) if x)
         out[node_id] = Weight(round(base * r * f, 4), why)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -192,3 +193,21 @@ def test_a_bad_label_is_refused_with_its_row_counted_like_ingest(tmp_path: Path)
     code, text = run_detect("--transactions", labels, "--labels", labels, "--out", out)
     assert code == 1 and "header: missing column 'account'" in text
     assert not out.exists()
+
+
+def test_the_chinese_terms_appear_once_beside_their_english_names(tmp_path: Path) -> None:
+    """The last progress line says what the scores are; the CSV's header is unchanged."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "id,from,to,amount,time\n"
+        "1,6222020200000000006,6217000010000000003,500.00,2026-03-01T10:00:00+00:00\n"
+    )
+    out = tmp_path / "scores.csv"
+    args = ["detect", "--transactions", str(ledger), "--profile", "transactions", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert re.findall(r"[\u4e00-\u9fff]+", result.stderr) == ["断卡", "涉诈账户"]
+    assert f"wrote {out}: card-cutting (断卡) scores of 2 accounts as likely mule accounts" in (
+        result.stderr
+    )
+    assert out.read_text().splitlines()[0] == '"account","score","reasons"'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,17 @@ def test_a_store_of_another_world_is_refused_and_times_are_china_time(
     assert "scored as of 2026-03-06 08:00 (UTC+8)" in result.output
     assert "labels known by 2026-03-03 20:00 (UTC+8)" in result.output
     assert "+00:00" not in result.output
+
+
+def test_the_chinese_terms_appear_once_beside_their_english_names(
+    tiny_world: Path, ingested_file: Callable[[Path, str], Path]
+) -> None:
+    db = ingested_file(tiny_world, "eval-tiny-terms")
+    args = ["evaluate", "detection", "--world", str(tiny_world), "--db", str(db)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert re.findall(r"[\u4e00-\u9fff]+", result.output) == ["断卡", "涉诈账户"]
+    assert result.output.startswith("card-cutting (断卡) detectors scored")
+    assert "mule accounts (涉诈账户)" in result.output
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert not re.findall(r"[\u4e00-\u9fff]+", result.stdout)  # JSON unchanged

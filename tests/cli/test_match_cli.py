@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,37 @@ def test_json_keeps_utc(db: Path, reported: dict[str, Any]) -> None:
 
 
 def test_unknown_identifier_is_no_match(db: Path) -> None:
-    assert run(db, "13800000000") == (0, "no match: 13800000000\n")
+    assert run(db, "13800000000") == (
+        0,
+        "rapid comparison (快速比对) of 1 value: 0 known, 1 no match\nno match: 13800000000\n",
+    )
+
+
+def chinese_terms(text: str) -> list[str]:
+    """The Chinese words of a text, in order."""
+    return re.findall(r"[\u4e00-\u9fff]+", text)
+
+
+def test_each_answer_names_rapid_comparison_once(
+    db: Path, reported: dict[str, Any], tmp_path: Path
+) -> None:
+    f = tmp_path / "values.txt"
+    f.write_text(f"{reported['value']}\n13800000000\n", "utf-8")
+    code, out = run(db, "--file", str(f))
+    assert code == 0 and chinese_terms(out) == ["快速比对"]
+    assert out.startswith("rapid comparison (快速比对) of 2 values: 1 known, 1 no match\n")
+    report = reported["report_id"]
+    code, out = run(db, "--report", report)
+    assert code == 0 and out.startswith(f"rapid comparison (快速比对) of report {report}: ")
+    # A report's answer also names its case cluster (串并案), once.
+    assert chinese_terms(out) == ["快速比对", "串并案"]
+    with Store(db) as store:
+        op = store.arrow("select min(operation_id) as op from seized_evidence")["op"][0].as_py()
+    code, out = run(db, "--operation", op)
+    assert code == 0 and chinese_terms(out) == ["快速比对"]
+    assert out.startswith(f"rapid comparison (快速比对) of operation {op}: ")
+    code, out = run(db, "--json", reported["value"])
+    assert code == 0 and not chinese_terms(out)  # JSON keeps its keys, adds no heading
 
 
 def test_bad_value_is_named(db: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,20 @@ def test_table_and_packages(ring_market: RingMarket, tmp_path: Path) -> None:
     assert files == ["ring-1.json", "ring-2.json"]
     pkg = json.loads((out / "ring-1.json").read_text("utf-8"))
     assert {m["value"] for m in pkg["cards"]} == {"A1", "A2", "A3", "A4"}
+
+
+def test_the_chinese_terms_appear_once_beside_their_english_names(
+    ring_market: RingMarket,
+) -> None:
+    code, text = run("--db", str(ring_market.path), "--as-of", AS_OF)
+    assert code == 0, text
+    assert re.findall(r"[\u4e00-\u9fff]+", text) == ["断卡", "卡商", "水房"]
+    assert text.startswith("card-cutting (断卡): 2 groups as of 2026-03-03 08:00 (UTC+8)")
+    assert "card_ring: a card dealer's (卡商) ring" in text
+    assert "laundering_group: the cards, devices and numbers one gang's launderers (水房)" in text
+    # Only the kinds shown are explained.
+    code, text = run("--db", str(ring_market.path), "--as-of", AS_OF, "--top", "1")
+    assert re.findall(r"[\u4e00-\u9fff]+", text) == ["断卡", "卡商"]
 
 
 def test_json_and_top(ring_market: RingMarket) -> None:

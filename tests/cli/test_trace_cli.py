@@ -4,6 +4,7 @@ unknown report."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,33 @@ def run(db: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def chinese_terms(text: str) -> list[str]:
+    """The Chinese words of a text, in order."""
+    return re.findall(r"[\u4e00-\u9fff]+", text)
+
+
 def test_text(db: Path, report: str) -> None:
     code, out = run(db, "--report", report)
     assert code == 0, out
-    assert f"report {report}: money traced by fifo" in out
+    assert f"fund control (资金查控), report {report}: money traced by fifo" in out
     assert "UTC+8" in out and "still in accounts:" in out and "left the ledger:" in out
     assert "\n1 " in out  # the victim's payment is hop 1
+
+
+@pytest.mark.parametrize("method", ["fifo", "poison"])
+def test_the_chinese_terms_appear_once_beside_their_english_names(
+    db: Path, report: str, method: str
+) -> None:
+    code, out = run(db, "--report", report, "--method", method)
+    assert code == 0, out
+    assert chinese_terms(out) == ["资金查控", "一级卡", "二级卡"]  # the trail goes past hop 1
+    assert "fund control (资金查控)" in out
+    assert "hop 1 pays a first-level card (一级卡)" in out
+    assert "second-level cards (二级卡)" in out
+    code, out = run(db, "--report", report, "--hops", "1")
+    assert chinese_terms(out) == ["资金查控", "一级卡"]  # no hop 2 shown, no second level named
+    code, json_out = run(db, "--report", report, "--json")
+    assert not chinese_terms(json_out)  # JSON keys and values are unchanged
 
 
 @pytest.mark.parametrize("method", ["fifo", "pro_rata", "poison"])

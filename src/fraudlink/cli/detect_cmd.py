@@ -68,7 +68,10 @@ def detect(ledger: Path, profile: str | None, labels: Path | None, out: Path, qu
         scores = score_ledger(store, known)
     _write_scores(scores, out)
     if show:
-        show(f"wrote {out} ({scores.num_rows:,} accounts)")
+        show(
+            f"wrote {out}: card-cutting (断卡) scores of {scores.num_rows:,} accounts as "
+            "likely mule accounts (涉诈账户)"
+        )
 
 
 def _write_scores(scores: pa.Table, out: Path) -> None:

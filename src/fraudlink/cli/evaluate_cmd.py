@@ -129,6 +129,10 @@ def _met(doc: dict[str, Any], kind: str, variant: str) -> str:
 def _show(doc: dict[str, Any]) -> None:
     w = doc["world"]
     click.echo(
+        "card-cutting (断卡) detectors scored against the world's truth: mule accounts "
+        "(涉诈账户), abused SIM cards, insiders and card rings"
+    )
+    click.echo(
         f"world {w['dir']} (preset {w['preset']}, seed {w['seed']}); scored as of "
         f"{_china(doc['as_of'])}, accounts trained on labels known by {_china(doc['split'])}"
     )

@@ -19,6 +19,8 @@ from fraudlink.model.clock import CHINA
 
 KIND_CHOICES = sorted({*identifiers.KINDS, "account"})
 HIT_COLUMNS = ("query", "node_id", "source", "ref", "report_id", "time", "confidence")
+# The heading of every text answer: the term once, beside its English name.
+RAPID_COMPARISON = "rapid comparison (快速比对)"
 
 
 @click.command()
@@ -121,6 +123,10 @@ def _show_hits(raws: list[str], hits: pa.Table, as_json: bool) -> None:
         out = {"hits": _rows(hits, utc=True), "no_match": misses}
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
+    values = f"{len(raws)} value" + ("s" if len(raws) != 1 else "")
+    click.echo(
+        f"{RAPID_COMPARISON} of {values}: {len(raws) - len(misses)} known, {len(misses)} no match"
+    )
     if hits.num_rows:
         click.echo(_table(_rows(hits, utc=False)))
     for raw in misses:
@@ -141,7 +147,9 @@ def _show_report(result: ReportMatch, as_json: bool) -> None:
         }
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
-    click.echo(f"report {result.report_id}: {len(result.identifiers)} identifiers")
+    click.echo(
+        f"{RAPID_COMPARISON} of report {result.report_id}: {len(result.identifiers)} identifiers"
+    )
     click.echo(_table(_collapsed(rows)) if rows else "no match in other records")
     if result.cluster is not None:
         members = ", ".join(result.members)
@@ -168,7 +176,10 @@ def _show_operation(rep: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rep, indent=2, ensure_ascii=False))
         return
-    click.echo(f"operation {rep['operation_id']}: {sum(rep['items'].values()):,} items seized")
+    click.echo(
+        f"{RAPID_COMPARISON} of operation {rep['operation_id']}: "
+        f"{sum(rep['items'].values()):,} items seized"
+    )
     click.echo(render_table(("item", "count"), sorted(rep["items"].items())))
     kinds = [(k, v["identifiers"], v["known"]) for k, v in rep["kinds"].items()]
     click.echo(render_table(("kind", "identifiers", "known elsewhere"), kinds))

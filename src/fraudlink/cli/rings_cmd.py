@@ -17,6 +17,13 @@ from fraudlink.store import StoreError
 AS_OF_HELP = "Use the feeds as they stood at this ISO 8601 time (UTC if no zone) [default: now]."
 COLUMNS = ("rank", "ring_id", "kind", "score", "persons", "accounts", "sims", "devices",
            "known_bad", "insiders")  # fmt: skip
+# What each kind of group is, in the trade's words, said once under the table.
+KIND_MEANING = {
+    "card_ring": "a card dealer's (卡商) ring: the sellers whose cards and SIMs it trades, "
+    "and the clerks who opened them",
+    "laundering_group": "the cards, devices and numbers one gang's launderers (水房) move "
+    "money through",
+}
 
 
 @click.command()
@@ -44,9 +51,14 @@ def rings(
         click.echo(json.dumps({"as_of": as_of.isoformat(), "rings": shown.to_pylist()}, indent=2))
         return
     stamp = as_of.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    click.echo(f"{found.rings.num_rows} groups as of {stamp} (UTC+8); strike in rank order")
+    click.echo(
+        f"card-cutting (断卡): {found.rings.num_rows} groups as of {stamp} (UTC+8); "
+        "strike in rank order"
+    )
     rows = [[r[c] for c in COLUMNS] for r in shown.select(list(COLUMNS)).to_pylist()]
     click.echo(render_table(COLUMNS, rows))
+    for kind in sorted(set(shown["kind"].to_pylist())):
+        click.echo(f"{kind}: {KIND_MEANING.get(kind, kind)}")
     if out is not None:
         click.echo(f"\n{shown.num_rows} target packages written to {out}")
 

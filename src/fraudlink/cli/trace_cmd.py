@@ -81,9 +81,20 @@ def _yuan(fen: int) -> str:
     return f"{fen / 100:,.2f}"
 
 
+def _hop_levels(deepest: int) -> str:
+    """What the hop numbers mean in the card tiers, said once under the trail."""
+    levels = "hop 1 pays a first-level card (一级卡)"
+    if deepest >= 2:
+        levels += "; hop 2 passes money on to second-level cards (二级卡), and so on"
+    return levels
+
+
 def _show(result: TraceResult, report_id: str) -> None:
     as_of = result.as_of.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    click.echo(f"report {report_id}: money traced by {result.method}, as of {as_of} (UTC+8)")
+    click.echo(
+        f"fund control (资金查控), report {report_id}: money traced by {result.method}, "
+        f"as of {as_of} (UTC+8)"
+    )
     trail = _rows(result.trail(report_id), utc=False)
     if not trail:
         click.echo("no reported payment was found in the ledger")
@@ -95,6 +106,7 @@ def _show(result: TraceResult, report_id: str) -> None:
         for r in trail
     ]  # fmt: skip
     click.echo(render_table(head, rows))
+    click.echo(_hop_levels(max(r["hop"] for r in trail)))
     held = _rows(result.positions_of(report_id), utc=False)
     click.echo("\nstill in accounts:")
     if held:

@@ -44,11 +44,13 @@ def _text_w(s: str, size: float) -> float:
 
 
 def _svg(width: float, height: float, body: list[str], label: str, standalone: bool) -> str:
-    # Inline SVG in HTML5 needs no namespace; a file on its own does.
+    # Inline SVG in HTML5 needs no namespace; a file on its own does. Drawn at its own size, it
+    # shrinks (viewBox, keeping its proportions) where the page or window is narrower.
     ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
     return (
         f'<svg{ns} width="{_n(width)}" height="{_n(height)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}" role="img" aria-label="{e(label)}" '
+        f'viewBox="0 0 {_n(width)} {_n(height)}" style="max-width:100%;height:auto" '
+        f'role="img" aria-label="{e(label)}" '
         f'font-family=\'{FONT}\' font-size="12" fill="{INK}">'
         f"<title>{e(label)}</title>" + "".join(body) + "</svg>"
     )
@@ -413,6 +415,15 @@ def mask_account(acc: str) -> str:
 
 
 @dataclass
+class _Edge:
+    src: str
+    dst: str
+    amount: int = 0
+    transfers: int = 0
+    first: str = ""
+
+
+@dataclass
 class _Node:
     key: str
     column: int
@@ -427,21 +438,65 @@ class _Node:
     row: int = 0
     y: float = 0.0
     h: float = 0.0
-    ports: list[str] = field(default_factory=list)
+    ports: list[_Edge] = field(default_factory=list)  # incoming edges, top to bottom
 
 
-@dataclass
-class _Edge:
-    src: str
-    dst: str
-    amount: int = 0
-    transfers: int = 0
-    first: str = ""
+# Five columns (victim, three card tiers, cash-out) must fit the report's 1,160 px column at
+# their own size, so boxes are narrow and each gap is only as wide as its labels and curves.
+_TRAIL_BOX_W = 144.0
+_TRAIL_PAD = 7.0  # text inset from a box's left edge (and room kept on its right)
+_TRAIL_PITCH = 18.0  # between two boxes of a column
+_TRAIL_ARROW = 7.0
+_TRAIL_CLEAR = 30.0  # between a source box and the widest label after it: room for the curves
+_TRAIL_MIN_GAP = 60.0
+_EDGE_SIZE = 10.0  # edge labels' font size
+_EDGE_ABOVE = 15.0  # an edge's label block above its arrow: the amount
+_EDGE_BELOW = 16.0  # ... and below it: the time
+_EDGE_LINE = 14.0  # each further line below: the count of transfers
+_EDGE_SPACE = 3.0  # between the label blocks of two arrows into one box
+_NODE_HEAD = 16.0  # a box's first line (the account, 11 px)
+_NODE_LINE = 14.0  # each further line (10 px)
 
 
-_TRAIL_BOX_W = 156.0
-_TRAIL_GAP = 150.0
-_TRAIL_PITCH = 18.0
+def _wide_w(s: str, size: float, bold: bool = False) -> float:
+    # Leans wide (DejaVu Sans, a common fallback, is among the widest fonts: 0.636 em a digit,
+    # 0.696 em bold): here the estimate must leave room, not merely look balanced.
+    latin = size * (0.68 if bold else 0.62)
+    return sum(size if ord(ch) > 0x2E80 or ch == "…" else latin for ch in s)
+
+
+def _fit(s: str, size: float, room: float, bold: bool = False) -> str:
+    """The text, or as much of its start as fits `room` pixels followed by an ellipsis."""
+    if _wide_w(s, size, bold) <= room:
+        return s
+    used = _wide_w("…", size, bold)
+    for i, ch in enumerate(s):
+        used += _wide_w(ch, size, bold)
+        if used > room:
+            return s[:i] + "…"
+    return s
+
+
+def _wrap(s: str, size: float, room: float, bold: bool = False) -> list[str]:
+    """The text in lines of at most `room` pixels, broken at spaces (inside a word if need be)."""
+    lines: list[str] = []
+    line = ""
+    for word in s.split():
+        trial = f"{line} {word}" if line else word
+        if _wide_w(trial, size, bold) <= room:
+            line = trial
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for ch in word:
+            if line and _wide_w(line + ch, size, bold) > room:
+                lines.append(line)
+                line = ""
+            line += ch
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
 def money_trail_chart(
@@ -450,7 +505,107 @@ def money_trail_chart(
     """One victim's money hop by hop, left to right, with stopped accounts and cash-outs, as SVG.
 
     The hops are the money that moved (the arena's trail is the acted world's, so nothing leaves
-    a stopped account after its stop); `held` lists what stopped accounts hold at the end."""
+    a stopped account after its stop); `held` lists what stopped accounts hold at the end.
+    Labels never overlap: each arrow into a box gets its own band of the box's left edge, each
+    gap is as wide as the labels in it, and text too long for its box is cut short with the
+    whole in a tooltip. The drawing shrinks to its container rather than spill sideways."""
+    nodes, edges = _trail_graph(trail)
+    columns, hidden = _trail_columns(nodes, max_per_column)
+    visible = {n.key for col in columns.values() for n in col}
+    shown = [e_ for e_ in edges.values() if e_.src in visible and e_.dst in visible]
+    for ed in sorted(shown, key=lambda x: (nodes[x.src].row, _sort_time(x.first), x.src)):
+        nodes[ed.dst].ports.append(ed)
+
+    ncols = max(columns, default=0) + 1
+    xs = _column_xs(ncols, shown, nodes)
+    width = max(xs[-1] + _TRAIL_BOX_W, 560.0)
+
+    body: list[str] = []
+    title = _trail_title(trail)
+    y = 8.0
+    for line in _wrap(title, 14, width, bold=True):
+        body.append(_text(0, y + 14, line, size=14, weight="600"))
+        y += 19
+    y += 11
+    legend = [
+        ("stopped or frozen (止付/冻结), with the time and what it holds", "stop"),
+        ("cash-out: the money left the banks", "cash"),
+    ]
+    x = 0.0
+    for name, kind in legend:
+        w = 18 + _wide_w(name, 12)
+        if x > 0 and x + w > width:
+            x, y = 0.0, y + 18
+        if kind == "stop":
+            body.append(_rect(x, y - 10, 12, 12, "#ffebee", f' stroke="{STOP}" stroke-width="2"'))
+        else:
+            dash = f' stroke="{MUTED}" stroke-dasharray="3 2"'
+            body.append(_rect(x, y - 10, 12, 12, "#eceff1", dash))
+        body.append(_text(x + 18, y, _fit(name, 12, width - x - 18)))
+        x += w + 24
+    y += 18
+    body.append(
+        _text(0, y, "Times are China time (UTC+8); amounts in yuan (元).", size=11, fill=MUTED)
+    )
+    y += 22
+
+    for c in range(ncols):
+        head = "Victim's account" if c == 0 else f"Hop {c}"
+        body.append(
+            _text(xs[c] + _TRAIL_BOX_W / 2, y, head, anchor="middle", weight="600", fill=MUTED)
+        )
+    top = y + 12
+    bottom = top
+    for c in range(ncols):
+        yy = top
+        for n in columns.get(c, []):
+            n.h = max(_node_text_h(n) + 10, sum(_port_h(p) for p in n.ports) + 4, 30.0)
+            n.y = yy
+            yy += n.h + _TRAIL_PITCH
+        if c in hidden:
+            yy += 2 * _NODE_LINE
+        bottom = max(bottom, yy)
+
+    # Each sending box turns its curves in a lane of its own, the topmost furthest right, so
+    # that curves fanning down from different boxes do not run together.
+    senders: dict[int, list[_Node]] = {}
+    for ed in shown:
+        col = senders.setdefault(nodes[ed.dst].column, [])
+        if nodes[ed.src] not in col:
+            col.append(nodes[ed.src])
+    lanes = {}
+    for c, col in senders.items():
+        col.sort(key=lambda n: (n.y, n.key))
+        for i, n in enumerate(col):
+            lanes[(c, n.key)] = (len(col) - i) / (len(col) + 1)
+    drawn = [
+        _trail_edge(ed, nodes, xs, lanes[(nodes[ed.dst].column, ed.src)])
+        for ed in sorted(shown, key=lambda x: (nodes[x.dst].column, nodes[x.dst].row, x.src))
+    ]
+    body += [arrow for arrow, _ in drawn]
+    body += [labels for _, labels in drawn]
+
+    for c in range(ncols):
+        for n in columns.get(c, []):
+            body.append(_trail_node(n, xs[c]))
+        if c in hidden:
+            cnt, fen = hidden[c]
+            yy = max((n.y + n.h for n in columns.get(c, [])), default=top) + 8
+            room = _TRAIL_BOX_W
+            for k, line in enumerate((f"+{cnt:,} more, not shown", f"{yuan(fen, symbol=True)} in")):
+                body.append(
+                    _text(
+                        xs[c], yy + 10 + k * _NODE_LINE, _fit(line, 10, room), size=10, fill=MUTED
+                    )
+                )
+    if not shown and not nodes:
+        body.append(_text(0, top + 16, "No hops recorded for this victim.", fill=MUTED))
+        bottom = top + 30
+    return _svg(width + 2, bottom + 8, body, title, standalone)
+
+
+def _trail_graph(trail: Mapping[str, Any]) -> tuple[dict[str, _Node], dict[tuple[str, str], _Edge]]:
+    """The trail's accounts and cash-outs as boxes, and all money from one to another as an edge."""
     hops = sorted(
         (h for h in trail.get("hops") or [] if isinstance(h, Mapping)),
         key=lambda h: (
@@ -478,6 +633,12 @@ def money_trail_chart(
                 nodes[dst] = _Node(
                     dst, hop, "Cash-out (取现)", "cash", str(h.get("channel") or ""), first=when
                 )
+        elif str(to).startswith("("):
+            # A placeholder such as the arena's re-routed card is no one account: one box per
+            # sender and hop, so it sits in its own column instead of pulling arrows backwards.
+            dst = f"{to}:{src}:{hop}"
+            if dst not in nodes:
+                nodes[dst] = _Node(dst, hop, _account_label(str(to)), "account", first=when)
         else:
             dst = str(to)
             if dst not in nodes:
@@ -498,7 +659,13 @@ def money_trail_chart(
     for held in trail.get("held") or []:
         if isinstance(held, Mapping) and str(held.get("account") or "") in nodes:
             nodes[str(held["account"])].held += _int(held.get("amount_fen"), 0)
+    return nodes, edges
 
+
+def _trail_columns(
+    nodes: dict[str, _Node], max_per_column: int
+) -> tuple[dict[int, list[_Node]], dict[int, tuple[int, int]]]:
+    """The boxes shown per column, top to bottom, and per column the (count, fen) left out."""
     columns: dict[int, list[_Node]] = {}
     for n in nodes.values():
         columns.setdefault(n.column, []).append(n)
@@ -509,8 +676,14 @@ def money_trail_chart(
         rows = [nodes[p].row for p in n.parents if p in visible]
         return (min(rows, default=10**9), _sort_time(n.first), n.key)
 
+    def reached(n: _Node) -> bool:
+        # Shown when money reaches it from a shown box; senders in its own or a later column
+        # (money sent back, even to the victim) do not count, or they would hide it.
+        before = [p for p in n.parents if nodes[p].column < n.column]
+        return not before or any(p in visible for p in before)
+
     for c in sorted(columns):
-        cands = [n for n in columns[c] if not n.parents or any(p in visible for p in n.parents)]
+        cands = [n for n in columns[c] if reached(n)]
         if len(cands) > max_per_column:
             cands = sorted(cands, key=lambda n: (-n.inflow, n.key))[:max_per_column]
         keep = sorted(cands, key=order)
@@ -521,92 +694,114 @@ def money_trail_chart(
         if dropped:
             hidden[c] = (len(dropped), sum(n.inflow for n in dropped))
         columns[c] = keep
+    return columns, hidden
 
-    shown = [e_ for e_ in edges.values() if e_.src in visible and e_.dst in visible]
-    for ed in sorted(shown, key=lambda x: (nodes[x.src].row, _sort_time(x.first), x.src)):
-        nodes[ed.dst].ports.append(ed.src)
 
-    body: list[str] = []
-    title = _trail_title(trail)
-    y = 8.0
-    body.append(_text(0, y + 14, title, size=14, weight="600"))
-    y += 30
-    body.append(_rect(0, y - 10, 12, 12, "#ffebee", f' stroke="{STOP}" stroke-width="2"'))
-    body.append(_text(18, y, "stopped or frozen (止付/冻结), with the time and what it holds"))
-    lx = 18 + _text_w("stopped or frozen (止付/冻结), with the time and what it holds", 12) + 24
-    body.append(_rect(lx, y - 10, 12, 12, "#eceff1", f' stroke="{MUTED}" stroke-dasharray="3 2"'))
-    body.append(_text(lx + 18, y, "cash-out: the money left the banks"))
-    y += 18
-    body.append(
-        _text(0, y, "Times are China time (UTC+8); amounts in yuan (元).", size=11, fill=MUTED)
-    )
-    y += 22
+def _edge_lines(ed: _Edge) -> list[tuple[str, bool]]:
+    """An arrow's labels, top to bottom (text, bold): amount, first time, count of transfers."""
+    lines = [(yuan(ed.amount, symbol=True), True), (china(ed.first, "%m-%d %H:%M"), False)]
+    if ed.transfers > 1:
+        lines.append((f"{ed.transfers:,} transfers", False))
+    return lines
 
-    ncols = max(columns, default=0) + 1
-    for c in range(ncols):
-        cx = c * (_TRAIL_BOX_W + _TRAIL_GAP)
-        head = "Victim's account" if c == 0 else f"Hop {c}"
-        body.append(
-            _text(cx + _TRAIL_BOX_W / 2, y, head, anchor="middle", weight="600", fill=MUTED)
+
+def _port_h(ed: _Edge) -> float:
+    return _EDGE_ABOVE + _EDGE_BELOW + _EDGE_LINE * (len(_edge_lines(ed)) - 2) + _EDGE_SPACE
+
+
+def _column_xs(ncols: int, shown: Sequence[_Edge], nodes: Mapping[str, _Node]) -> list[float]:
+    """Each column's left edge: each gap as wide as the widest label of the arrows crossing it."""
+    label_w = [0.0] * ncols
+    for ed in shown:
+        c = nodes[ed.dst].column
+        widest = max(_wide_w(s, _EDGE_SIZE, bold) for s, bold in _edge_lines(ed))
+        label_w[c] = max(label_w[c], widest)
+    # An arrow back into the victim's column (money returning to it) needs room on the left.
+    xs = [label_w[0] + 3 + _TRAIL_ARROW + 4 if label_w[0] else 0.0]
+    for c in range(1, ncols):
+        gap = max(_TRAIL_MIN_GAP, label_w[c] + 3 + _TRAIL_ARROW + _TRAIL_CLEAR)
+        xs.append(xs[-1] + _TRAIL_BOX_W + gap)
+    return xs
+
+
+def _trail_edge(
+    ed: _Edge, nodes: Mapping[str, _Node], xs: Sequence[float], lane: float
+) -> tuple[str, str]:
+    """An arrow and, apart, its labels: drawn after every arrow, no line runs over a label.
+
+    `lane` (0 to 1) is where in the gap the curve turns, one lane per sending box."""
+    s, d = nodes[ed.src], nodes[ed.dst]
+    x1 = xs[s.column] + _TRAIL_BOX_W
+    y1 = s.y + s.h / 2
+    x2 = xs[d.column] - _TRAIL_ARROW
+    # The arrows' label blocks are stacked down the middle of the box's left edge.
+    k = next(i for i, p in enumerate(d.ports) if p is ed)
+    band = sum(_port_h(p) for p in d.ports)
+    y2 = d.y + (d.h - band) / 2 + sum(_port_h(p) for p in d.ports[:k]) + _EDGE_ABOVE
+    lines = _edge_lines(ed)
+    if x2 > x1:
+        # The curve bends before its own labels and runs level between the amount and the time.
+        xl = max(x2 - 5 - max(_wide_w(t, _EDGE_SIZE, bold) for t, bold in lines), x1)
+        mid = x1 + (xl - x1) * lane
+        curve = (
+            f"M{_n(x1)},{_n(y1)} C{_n(mid)},{_n(y1)} {_n(mid)},{_n(y2)} {_n(xl)},{_n(y2)} "
+            f"L{_n(x2)},{_n(y2)}"
         )
-    top = y + 12
-    bottom = top
-    for c in range(ncols):
-        yy = top
-        for n in columns.get(c, []):
-            lines = 3 if (n.stopped_at or n.kind == "cash") else 2
-            lines += 1 if n.held else 0
-            n.h = max(16.0 * lines + 10, 30.0 * len(n.ports) + 8)
-            n.y = yy
-            yy += n.h + _TRAIL_PITCH
-        if c in hidden:
-            yy += 14
-        bottom = max(bottom, yy)
-
-    for ed in sorted(shown, key=lambda x: (nodes[x.dst].column, nodes[x.dst].row, x.src)):
-        s, d = nodes[ed.src], nodes[ed.dst]
-        x1 = s.column * (_TRAIL_BOX_W + _TRAIL_GAP) + _TRAIL_BOX_W
-        y1 = s.y + s.h / 2
-        x2 = d.column * (_TRAIL_BOX_W + _TRAIL_GAP) - 7
-        k = d.ports.index(ed.src)
-        y2 = d.y + d.h * (k + 1) / (len(d.ports) + 1)
-        mid = (x1 + x2) / 2 if x2 > x1 else x1 + 60
-        colour = STOP if d.stopped_at else MUTED
+    else:  # money sent back to a box in the same or an earlier column
+        mid = x1 + 60
         curve = f"M{_n(x1)},{_n(y1)} C{_n(mid)},{_n(y1)} {_n(mid)},{_n(y2)} {_n(x2)},{_n(y2)}"
-        body.append(f'<path d="{curve}" fill="none" stroke="{colour}" stroke-width="1.6"/>')
-        head = f"{_n(x2)},{_n(y2 - 4)} {_n(x2 + 7)},{_n(y2)} {_n(x2)},{_n(y2 + 4)}"
-        body.append(f'<polygon points="{head}" fill="{colour}"/>')
-        money = yuan(ed.amount, symbol=True)
-        if ed.transfers > 1:
-            money = f"{ed.transfers} transfers, {money}"
-        body.append(_text(x2 - 4, y2 - 5, money, anchor="end", size=10, weight="600", halo=True))
-        body.append(
+    colour = STOP if d.stopped_at else MUTED
+    money = yuan(ed.amount, symbol=True)
+    when = f"{china(ed.first)} (UTC+8)"
+    if ed.transfers > 1:
+        what = f"{ed.transfers:,} transfers, {money}, the first at {when}"
+    else:
+        what = f"{money} at {when}"
+    tip = f"<title>{e(s.label)} → {e(d.label)}: {e(what)}</title>"
+    arrow = (
+        f"<g>{tip}"
+        f'<path d="{curve}" fill="none" stroke="{colour}" stroke-width="1.6"/>'
+        f'<polygon points="{_n(x2)},{_n(y2 - 4)} {_n(x2 + _TRAIL_ARROW)},{_n(y2)} '
+        f'{_n(x2)},{_n(y2 + 4)}" fill="{colour}"/></g>'
+    )
+    labels = [f"<g>{tip}"]
+    for i, (text, bold) in enumerate(lines):
+        ty = y2 - 4 if i == 0 else y2 + 11 + _EDGE_LINE * (i - 1)
+        labels.append(
             _text(
-                x2 - 4,
-                y2 + 12,
-                china(ed.first, "%m-%d %H:%M"),
+                x2 - 3,
+                ty,
+                text,
                 anchor="end",
-                size=10,
-                fill=MUTED,
+                size=_EDGE_SIZE,
+                weight="600" if bold else "",
+                fill="" if bold else MUTED,
                 halo=True,
             )
         )
+    labels.append("</g>")
+    return arrow, "".join(labels)
 
-    for c in range(ncols):
-        cx = c * (_TRAIL_BOX_W + _TRAIL_GAP)
-        for n in columns.get(c, []):
-            body.append(_trail_node(n, cx))
-        if c in hidden:
-            cnt, fen = hidden[c]
-            yy = max((n.y + n.h for n in columns.get(c, [])), default=top) + 14
-            body.append(
-                _text(cx, yy, f"+{cnt:,} more, {yuan(fen, symbol=True)} in", size=10, fill=MUTED)
-            )
-    if not shown and not nodes:
-        body.append(_text(0, top + 16, "No hops recorded for this victim.", fill=MUTED))
-        bottom = top + 30
-    width = max(ncols * _TRAIL_BOX_W + (ncols - 1) * _TRAIL_GAP, _text_w(title, 14) + 10, 520)
-    return _svg(width + 2, bottom + 8, body, title, standalone)
+
+def _node_lines(n: _Node) -> list[tuple[str, bool, str]]:
+    """A box's lines (text, bold, colour): the account or cash-out first, then its figures."""
+    if n.kind == "cash":
+        return [
+            (n.label, True, INK),
+            (n.channel or "cash-out", False, MUTED),
+            (f"{yuan(n.inflow, symbol=True)} out", False, INK),
+        ]
+    money = "victim's account" if n.kind == "origin" else f"in {yuan(n.inflow, symbol=True)}"
+    lines = [(n.label, True, INK), (money, False, MUTED)]
+    if n.stopped_at:
+        lines.append((f"stopped {china(n.stopped_at, '%m-%d %H:%M')}", True, STOP))
+    if n.held:
+        lines.append((f"holds {yuan(n.held, symbol=True)}", True, STOP))
+    return lines
+
+
+def _node_text_h(n: _Node) -> float:
+    return _NODE_HEAD + _NODE_LINE * (len(_node_lines(n)) - 1)
 
 
 def _trail_node(n: _Node, cx: float) -> str:
@@ -616,46 +811,31 @@ def _trail_node(n: _Node, cx: float) -> str:
         fill, stroke, extra = "#ffebee", STOP, ' stroke-width="2"'
     else:
         fill, stroke, extra = "#fff", MUTED, ""
-    lines: list[tuple[str, str, str, str]] = []  # text, weight, colour, family
-    if n.kind == "cash":
-        lines.append((n.label, "600", INK, ""))
-        lines.append((n.channel or "cash-out", "", MUTED, ""))
-        lines.append((f"{yuan(n.inflow, symbol=True)} out", "", INK, ""))
-    else:
-        lines.append((n.label, "600", INK, MONO))
-        lines.append(
-            (
-                "victim's account" if n.kind == "origin" else f"in {yuan(n.inflow, symbol=True)}",
-                "",
-                MUTED,
-                "",
-            )
-        )
-        if n.stopped_at:
-            lines.append((f"stopped {china(n.stopped_at, '%m-%d %H:%M')}", "600", STOP, ""))
-        if n.held:
-            lines.append((f"holds {yuan(n.held, symbol=True)}", "600", STOP, ""))
-    tip = n.label
+    lines = _node_lines(n)
+    # The tooltip carries every line whole, should one be cut short to fit the box.
+    tip = f"{n.label}: " + "; ".join(t for t, _, _ in lines[1:])
     if n.stopped_at:
-        tip += f", stopped or frozen {china(n.stopped_at)} (UTC+8)"
+        tip += f"; stopped or frozen {china(n.stopped_at)} (UTC+8)"
     parts = [
         f'<g><title>{e(tip)}</title><rect x="{_n(cx)}" y="{_n(n.y)}" width="{_n(_TRAIL_BOX_W)}" '
         f'height="{_n(n.h)}" rx="4" fill="{fill}" stroke="{stroke}"{extra}/>'
     ]
-    ty = n.y + (n.h - 16 * len(lines)) / 2 + 12
-    for text, weight, colour, family in lines:
+    room = _TRAIL_BOX_W - 2 * _TRAIL_PAD
+    top = n.y + (n.h - _node_text_h(n)) / 2
+    for i, (text, bold, colour) in enumerate(lines):
+        size = 11.0 if i == 0 else 10.0
+        ty = top + 12 if i == 0 else top + _NODE_HEAD + _NODE_LINE * (i - 1) + 11
         parts.append(
             _text(
-                cx + 8,
+                cx + _TRAIL_PAD,
                 ty,
-                text,
-                size=11,
-                weight=weight,
+                _fit(text, size, room, bold),
+                size=size,
+                weight="600" if bold else "",
                 fill=colour if colour != INK else "",
-                family=family,
+                family=MONO if i == 0 and n.kind != "cash" else "",
             )
         )
-        ty += 16
     parts.append("</g>")
     return "".join(parts)
 
@@ -678,7 +858,7 @@ def _trail_title(trail: Mapping[str, Any]) -> str:
 def _account_label(acc: str) -> str:
     """A masked account number; a placeholder such as the arena's re-routed card as it is."""
     if acc.startswith("("):
-        return "re-routed card" if "re-routed" in acc else acc[:22]
+        return "re-routed card" if "re-routed" in acc else acc
     return mask_account(acc)
 
 

@@ -29,11 +29,15 @@ from fraudlink.report.results_table import (
     world_line,
 )
 
+# The page's column: within a 1,280 px screen (with a scroll bar and the page's padding), and wide
+# enough for a money trail of five columns (victim, three card tiers, cash-out) at its own size.
+COLUMN_PX = 1160
+
 CSS = """
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB",
   "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; color: #263238; margin: 2rem auto;
-  max-width: 1100px; padding: 0 1rem; line-height: 1.45; }
+  max-width: COLUMNpx; padding: 0 1rem; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; }
 h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #cfd8dc; }
 .world, .note, .empty { color: #546e7a; }
@@ -48,15 +52,14 @@ td.sub { padding-left: 1.8rem; color: #455a64; }
 th.section { background: #eceff1; padding-top: .5rem; }
 figure { margin: 1.2rem 0; }
 figcaption { color: #546e7a; font-size: .9rem; margin-top: .3rem; }
-.scroll { overflow-x: auto; }
 .met { color: #2e7d32; font-weight: 600; }
 .notmet { color: #c62828; font-weight: 600; }
 table.assume td.label { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace;
   color: #455a64; }
+/* Charts shrink to the column rather than make the reader scroll sideways. */
 figure svg { max-width: 100%; height: auto; }
-figure .scroll svg { max-width: none; }
 footer { margin-top: 3rem; color: #90a4ae; font-size: .85rem; }
-"""
+""".replace("COLUMN", str(COLUMN_PX))
 
 LOSS_COLOURS = (PALETTE[1], PALETTE[0], STOP)
 GRADE_COLOURS = ("#c62828", "#ef6c00", "#f9a825")
@@ -127,9 +130,8 @@ def render_report(outcomes: Mapping[str, Any], extras: Mapping[str, Any] | None 
             _trail_chart(extras),
             "One victim's money hop by hop. Account numbers "
             "are masked; a red box is an account stopped or frozen, with the time "
-            "it happened.",
+            "it happened. Point at a box or an arrow for its details in full.",
             "No money trail in this run.",
-            scroll=True,
         )
     )
     parts.append(_targets_html(outcomes))
@@ -146,11 +148,10 @@ def render_report(outcomes: Mapping[str, Any], extras: Mapping[str, Any] | None 
     return "\n".join(parts)
 
 
-def _figure(svg: str | None, caption: str, empty: str, scroll: bool = False) -> str:
+def _figure(svg: str | None, caption: str, empty: str) -> str:
     if svg is None:
         return f'<p class="empty">{e(empty)}</p>'
-    cls = ' class="scroll"' if scroll else ""
-    return f"<figure><div{cls}>{svg}</div><figcaption>{e(caption)}</figcaption></figure>"
+    return f"<figure><div>{svg}</div><figcaption>{e(caption)}</figcaption></figure>"
 
 
 def _results_html(outcomes: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""Case linking damps what ordinary life shares: a popular site, a popular app, a shared handset.
+"""Case linking damps what ordinary life shares: a popular site, a popular app, a shared handset,
+a spoofed service line.
 
 A hand-made store: pairs of unrelated reports that share one identifier each, and a crowd of
 ordinary people visiting the site, installing the app and logging in from the handset. A fraud
@@ -28,6 +29,8 @@ POPULAR_SITE = "mp.weixin.qq.com"  # public-account pages: anyone, gangs include
 RARE_SITE = "daikuanxkq01.xyz"  # a gang's own site, seen by its victims only
 POPULAR_APP = "com.tencent.mm"
 SHARED_HANDSET = "490154203237518"
+SPOOFED_LINE = "95588"  # a bank's service line, shown on gangs' spoofed calls
+GANG_MOBILE = "17012345678"
 CROWD = 300  # ordinary people on the popular site and app, accounts on the shared handset
 VICTIMS = 3  # people who opened the fraud site's pages
 assert 2 * max(COMMON_VISITORS, COMMON_APP_USERS, COMMON_DEVICE_ACCOUNTS) < CROWD
@@ -43,6 +46,10 @@ REPORTS: dict[str, list[tuple[str, str]]] = {
     "R-HANDSET-2": [("imei", SHARED_HANDSET)],
     "R-RARE-1": [("url", f"https://{RARE_SITE}/apply?code=k1")],
     "R-RARE-2": [("url", f"https://{RARE_SITE}/login")],
+    "R-SPOOF-1": [("phone", SPOOFED_LINE)],
+    "R-SPOOF-2": [("phone", SPOOFED_LINE)],
+    "R-MOBILE-1": [("phone", GANG_MOBILE)],
+    "R-MOBILE-2": [("phone", GANG_MOBILE)],
 }
 
 
@@ -149,3 +156,17 @@ def test_reasons_name_the_ordinary_counts(store_path: Path) -> None:
     # A registered domain counts the visitors of every host under it (the `urls` feed says which).
     assert f"{CROWD} distinct visitors" in w["domain:qq.com"].reason
     assert all(x.weight < LINK_THRESHOLD for x in w.values())
+
+
+def test_a_spoofed_service_line_does_not_link(clusters: CaseClusters) -> None:
+    assert not linked(clusters, "R-SPOOF-1", "R-SPOOF-2")
+    assert linked(clusters, "R-MOBILE-1", "R-MOBILE-2")
+
+
+def test_the_reason_says_a_service_line_is_spoofed(store_path: Path) -> None:
+    nodes = pa.table({"report_id": pa.array([None], pa.string()), "node_id": ["tel:95588"],
+                      "kind": ["phone"], "value": [SPOOFED_LINE]})  # fmt: skip
+    with Store(store_path) as store:
+        w = node_weights(store, nodes, total_reports=len(REPORTS))["tel:95588"]
+    assert "a public service line, spoofed by many" in w.reason
+    assert w.weight < LINK_THRESHOLD

@@ -32,7 +32,9 @@ from fraudlink.store import Store
         ("com.evil.app", ("app", "app:com.evil.app")),
         ("wx_abcdef", ("social", "social:wx_abcdef")),
         ("hello world", None),
-        ("12345", None),
+        ("1234", None),
+        ("12345", ("phone", "tel:12345")),  # the government service line
+        ("0771-5851234", ("phone", "tel:+867715851234")),
     ],
 )
 def test_detects_the_kind(raw: str, expected: tuple[str, str] | None) -> None:

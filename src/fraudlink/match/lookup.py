@@ -74,10 +74,13 @@ def _detect(raw: str) -> tuple[str, str] | None:
 
 def normalise_query(raw: str, kind: str | None = None) -> tuple[str, str] | None:
     """The (indicator kind, node id) a raw value names, or None when it names none."""
+    head, sep, rest = raw.strip().partition(":")
     if kind is not None:
+        # A node id of the kind asked for (`tel:95588` with `--kind phone`) names its value.
+        if sep and identifiers.get(kind).prefix == head + ":":
+            raw = rest
         value = _clean(kind, raw)
         return _as_indicator(kind, value) if value is not None else None
-    head, sep, rest = raw.strip().partition(":")
     if sep and not rest.startswith("//"):
         for t in identifiers.TYPES:
             if t.prefix == head + ":":

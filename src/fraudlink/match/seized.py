@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from fraudlink.match.index import IndicatorIndex
 from fraudlink.match.lookup import report_clusters
-from fraudlink.match.sources import SEIZED_KINDS, node_prefix_sql
+from fraudlink.match.sources import SEIZED_KINDS, node_id_sql
 from fraudlink.store import Store
 
 
@@ -21,7 +21,7 @@ def seized_items(store: Store, operation_id: str) -> pa.Table:
         f"""with items as (
               select item_kind, case item_kind {item_kind} end as kind, identifier as value
               from seized_evidence where operation_id = ? and identifier is not null)
-            select distinct item_kind, kind, {node_prefix_sql()} || value as node_id
+            select distinct item_kind, kind, {node_id_sql()} as node_id
             from items where kind is not null order by 1, 3""",
         [operation_id],
     )

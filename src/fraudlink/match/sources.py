@@ -41,6 +41,17 @@ def node_prefix_sql(kind_column: str = "kind") -> str:
     return f"(case {kind_column} {cases} end)"
 
 
+def node_id_sql(kind_column: str = "kind", value_column: str = "value") -> str:
+    """SQL for the node id of an indicator kind and its clean value."""
+    # A phone's node id is not always a fixed prefix and the value: a landline drops its trunk 0
+    # (`tel:+8675583765566`) and a service code has no +86 (`tel:95588`).
+    phone = identifiers.Phone.node_id_sql(value_column)
+    return (
+        f"(case when {kind_column} = 'phone' then {phone}"
+        f" else {node_prefix_sql(kind_column)} || {value_column} end)"
+    )
+
+
 def indicator_sql() -> str:
     """The union of every source as one relation with INDICATOR_COLUMNS."""
     seized_kind = " ".join(f"when '{i}' then '{k}'" for i, k in SEIZED_KINDS.items())
@@ -80,7 +91,7 @@ def indicator_sql() -> str:
              ref, report_id, time, confidence * 0.8
       from kinds where kind = 'url'
     )
-    select {node_prefix_sql()} || value as node_id, kind, value, source, ref, report_id, time,
+    select {node_id_sql()} as node_id, kind, value, source, ref, report_id, time,
            confidence
     from with_domains where value <> ''
     """

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from fraudlink.match.sources import HOST_SQL_RE
+from fraudlink.model.identifiers import Phone
 from fraudlink.store import Store
 
 # Base weight by kind: what a shared identifier of this kind says before rarity is counted.
@@ -37,6 +38,8 @@ UNKNOWN_KIND_WEIGHT = 0.3
 COMMON_PAYERS = 50
 # An IP that more distinct accounts log in from than this is shared (office, campus, hotel).
 COMMON_IP_USERS = 5
+# A service code (95588) links no two reports on its own: 1.0 × 0.2 is under the threshold.
+SERVICE_LINE_FACTOR = 0.2
 # Allocation kinds whose addresses are shared by thousands: a match on them means nothing.
 SHARED_IP_KINDS = ("mobile_nat", "datacenter")
 # A site (URL host) more distinct people visit than this is part of ordinary life (a bank, a
@@ -128,11 +131,14 @@ def _kind_stats_sql(nodes_view: str) -> str:
     """
 
 
-def rarity(kind: str, users: int | None, ip_kind: str | None = None) -> tuple[float, str]:
+def rarity(
+    kind: str, users: int | None, ip_kind: str | None = None, value: str | None = None
+) -> tuple[float, str]:
     """The ordinary-life rarity factor of one identifier, and why.
 
     `users` is the kind's ordinary-life count: distinct payers of an account, distinct accounts
     logging in from an IP or a handset, distinct visitors of a site, distinct installers of an app.
+    `value` is needed only for a phone, whose shape tells a public service line.
     """
     n = users or 0
     if kind == "account":
@@ -146,6 +152,10 @@ def rarity(kind: str, users: int | None, ip_kind: str | None = None) -> tuple[fl
             return 1.0, f"{ip_kind or 'unknown'} address, {n} accounts log in from it"
         return COMMON_IP_USERS / n, f"{n} accounts log in from it"
     if kind == "phone":
+        if value is not None and Phone.line_kind(value) == "service":
+            # Gangs spoof the displayed number of a bank's or an operator's line (95588, 10086);
+            # two reports naming it share a disguise, not a gang.
+            return SERVICE_LINE_FACTOR, "a public service line, spoofed by many"
         # Call volume is no guide: a SIM box calls hundreds, like a courier. Reports decide.
         return 1.0, "rarity by reports naming it"
     if kind in ORDINARY_USE:
@@ -178,9 +188,9 @@ def node_weights(store: Store, nodes: pa.Table, total_reports: int | None = None
     finally:
         con.unregister("_link_nodes")
     out: dict[str, Weight] = {}
-    for node_id, kind, _value, n_reports, users, ip_kind in rows:
+    for node_id, kind, value, n_reports, users, ip_kind in rows:
         base = BASE_WEIGHTS.get(kind, UNKNOWN_KIND_WEIGHT)
-        r, r_why = rarity(kind, users, ip_kind)
+        r, r_why = rarity(kind, users, ip_kind, value)
         f, f_why = idf(int(n_reports), total_reports)
         why = "; ".join(x for x in (f"{kind} base {base:g}", r_why, f_why) if x)
         out[node_id] = Weight(round(base * r * f, 4), why)

@@ -86,3 +86,30 @@ def assert_agrees(kind: type[IdentifierType], values: list[str | None]) -> None:
         out, ok = kind.clean_array(column)
         assert out.to_pylist() == expected
         assert ok.tolist() == [e is not None for e in expected]
+
+
+# Five-digit service codes: banks and payment firms (95xxx, 96xxx), operators and government
+# (10xxx, 12xxx).
+SERVICE_HEADS = ("95", "96", "10", "12")
+# Two-digit area codes (Beijing 010, Guangzhou 020 … Xi'an 029; 026 is kept for Taiwan, unused).
+AREA2 = ("10", "20", "21", "22", "23", "24", "25", "27", "28", "29")
+
+
+def service_codes() -> st.SearchStrategy[str]:
+    """Valid five-digit service codes such as 95588 or 12381."""
+    return st.tuples(st.sampled_from(SERVICE_HEADS), digit_strings(3)).map("".join)
+
+
+def hotlines() -> st.SearchStrategy[str]:
+    """Valid 400/800 numbers, ten digits."""
+    return st.tuples(st.sampled_from(("400", "800")), digit_strings(7)).map("".join)
+
+
+@st.composite
+def landlines(draw: st.DrawFn) -> str:
+    """Valid landlines with their trunk 0: 0 + area code + a subscriber number not led by 0/1."""
+    subscriber_head = draw(st.sampled_from("23456789"))
+    if draw(st.booleans()):
+        return "0" + draw(st.sampled_from(AREA2)) + subscriber_head + draw(digit_strings(7))
+    area = draw(st.integers(300, 999).filter(lambda a: a % 100 != 0))
+    return f"0{area}" + subscriber_head + draw(digit_strings(draw(st.sampled_from((6, 7)))))

@@ -24,7 +24,10 @@ class NotIssuedHere(LookupError):
 
 def clean_number(raw: str) -> str | None:
     """The mobile number in its stored form, or None when `raw` is not one."""
-    return Phone.clean(raw)
+    number = Phone.clean(raw)
+    # Only a mobile has an issuing operator to cut it off; a service code, a 400/800 number or a
+    # landline is refused here, not looked up (and 95588 is the bank's line, spoofed).
+    return number if number is not None and Phone.line_kind(number) == "mobile" else None
 
 
 def block_order(store: Store, msisdn: str, reason: str, now: dt.datetime,

@@ -57,7 +57,8 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
 
     def trace_all(store: Store, as_of: object = None, method: str = "fifo") -> object:
         calls.append({"as_of": as_of, "method": method})
-        return types.SimpleNamespace(positions=pa.Table.from_pylist(rows, schema=POSITIONS))
+        positions = pa.Table.from_pylist(rows, schema=POSITIONS)
+        return types.SimpleNamespace(positions=positions, received=None)
 
     module = types.ModuleType("fraudlink.trace.engine")
     module.trace_all = trace_all  # type: ignore[attr-defined]
@@ -161,9 +162,6 @@ def test_history_in_yuan_and_refusals_in_china_time(
     head = out.splitlines()[1].split()
     assert "yuan" in head and "fen" not in head
     assert "510.00" in out and "51,000" not in out  # 51,000 fen asked
-    code, out = run("orders", "update", oid, "--db", str(db), "--to", "expired",
-                    "--now", "2026-03-02T21:00:00+08:00")  # fmt: skip
-    assert code == 1 and "the timer runs until 2026-03-03 21:00 (UTC+8)" in out
     code, out = run("orders", "update", oid, "--db", str(db), "--to", "rejected",
                     "--now", "2026-03-01T16:00:00+08:00")  # fmt: skip
     assert code == 1
@@ -172,6 +170,9 @@ def test_history_in_yuan_and_refusals_in_china_time(
     code, out = run("orders", "update", oid, "--db", str(db), "--to", "executed",
                     "--amount-fen", "40000", "--now", "2026-03-02T09:00:00+08:00")  # fmt: skip
     assert code == 0 and "400.00" in out
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "expired",
+                    "--now", "2026-03-03T21:00:00+08:00")  # fmt: skip
+    assert code == 1 and "the timer runs until 2026-03-04 09:00 (UTC+8)" in out
 
 
 def test_an_amount_goes_only_with_executed(db: Path, fake_engine: list[dict[str, object]]) -> None:
@@ -184,19 +185,72 @@ def test_an_amount_goes_only_with_executed(db: Path, fake_engine: list[dict[str,
     assert [o["state"] for o in json.loads(out) if o["order_id"] == oid] == ["requested"]
 
 
+def _events(out: str) -> dict[str, str]:
+    """The lines of a printed history, by event."""
+    return {line.split()[3]: line for line in out.splitlines()[3:] if len(line.split()) > 3}
+
+
 def test_a_rejected_stop_shows_no_timer(db: Path, fake_engine: list[dict[str, object]]) -> None:
     oid = _proposed(db)
     at = "--now", "2026-03-01T13:00Z"
     assert run("orders", "update", oid, "--db", str(db), "--to", "acknowledged", *at)[0] == 0
     code, out = run("orders", "update", oid, "--db", str(db), "--to", "rejected", *at)
     assert code == 0, out
-    rows = {line.split()[3]: line for line in out.splitlines()[3:]}  # by event
-    assert "2026-03-03 21:00" in rows["acknowledge"]  # the timer ran while it was live
+    rows = _events(out)
+    assert "2026-03-03" not in rows["acknowledge"]  # acknowledged: no timer ran
     assert "2026-03-03" not in rows["reject"]
     code, out = run("orders", "list", "--db", str(db), "--state", "rejected", *at)
     assert oid in out and "2026-03-03" not in out
     code, out = run("orders", "list", "--db", str(db), "--state", "rejected", "--json", *at)
-    assert json.loads(out)[0]["expires_at"] == "2026-03-03T13:00:00+00:00"  # the record keeps it
+    assert json.loads(out)[0]["expires_at"] is None
+
+
+def test_the_48_hours_run_from_execution_not_acknowledgement(
+    db: Path, fake_engine: list[dict[str, object]]
+) -> None:
+    oid = _proposed(db)
+    acked = "--now", "2026-03-01T13:00Z"  # 21:00 China time
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "acknowledged", *acked)
+    assert code == 0, out
+    assert out.splitlines()[0] == (f"{oid}, stop-payment (止付): acknowledged, awaiting "
+                                   "execution (its 48 h start then)")  # fmt: skip
+    code, out = run("orders", "list", "--db", str(db), *acked)
+    row = next(line for line in out.splitlines() if oid in line)
+    assert "awaiting execution" in row and "2026-03-03" not in row
+    # The centre cannot renew a stop the bank has not executed: no timer runs to extend.
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "renewed", *acked)
+    assert code == 1 and "cannot go from acknowledged to renewed" in out
+    assert "its 48 h run from execution" in out
+    # A day later than 48 h from the acknowledgement, the stop is still live, then executed.
+    executed = "--now", "2026-03-04T01:00Z"  # 09:00 China time
+    code, out = run("orders", "list", "--db", str(db), "--state", "acknowledged", "--json",
+                    *executed)  # fmt: skip
+    assert [o["order_id"] for o in json.loads(out)] == [oid]
+    code, out = run("orders", "update", oid, "--db", str(db), "--to", "executed", *executed)
+    assert code == 0, out
+    assert "2026-03-06 09:00" in _events(out)["execute"]  # 48 h after execution, China time
+    code, out = run("orders", "list", "--db", str(db), "--json", *executed)
+    got = {o["order_id"]: o for o in json.loads(out)}[oid]
+    assert (got["takes_effect_at"], got["expires_at"]) == (
+        "2026-03-04T01:00:00+00:00", "2026-03-06T01:00:00+00:00")  # fmt: skip
+    code, out = run("orders", "list", "--db", str(db), "--state", "expired", "--json",
+                    "--now", "2026-03-06T00:59Z")  # fmt: skip
+    assert json.loads(out) == []
+    code, out = run("orders", "list", "--db", str(db), "--state", "expired", "--json",
+                    "--now", "2026-03-06T01:00Z")  # fmt: skip
+    assert [o["order_id"] for o in json.loads(out)] == [oid]
+
+
+def test_text_output_gives_the_chinese_terms_once(
+    db: Path, fake_engine: list[dict[str, object]]
+) -> None:
+    code, out = run("orders", "propose", "--db", str(db), "--now", "2026-03-01T12:30Z")
+    assert code == 0, out
+    assert out.count("stop-payment (止付)") == out.count("freeze (冻结)") == 1
+    assert out.count("止付") == out.count("冻结") == 1
+    code, out = run("orders", "list", "--db", str(db), "--now", "2026-03-01T12:30Z")
+    assert out.count("stop-payment (止付)") == out.count("freeze (冻结)") == 1
+    assert out.splitlines()[-1].startswith("kinds: stop_payment = stop-payment (止付)")
 
 
 def test_every_subcommand_option_is_documented() -> None:

@@ -100,12 +100,12 @@ def one_order(store: Store, account: str = "A1") -> Order:
 def test_stop_payment_runs_its_course_and_records_every_step(store: Store) -> None:
     o = one_order(store)
     ack = update_order(store, o.order_id, "acknowledged", T0 + 10 * M)
-    assert ack.takes_effect_at == T0 + 10 * M
-    assert ack.expires_at == T0 + 10 * M + STOP_HOLD
+    assert (ack.takes_effect_at, ack.expires_at) == (None, None)  # not in effect yet
     ex = update_order(store, o.order_id, "executed", T0 + 30 * M, held_fen=30_000, note="matched")
     assert (ex.state, ex.held_fen) == ("executed", 30_000)
+    assert (ex.takes_effect_at, ex.expires_at) == (T0 + 30 * M, T0 + 30 * M + STOP_HOLD)
     r1 = update_order(store, o.order_id, "renewed", T0 + 40 * H)
-    assert (r1.renewals, r1.expires_at) == (1, T0 + 10 * M + 2 * STOP_HOLD)
+    assert (r1.renewals, r1.expires_at) == (1, T0 + 30 * M + 2 * STOP_HOLD)
     update_order(store, o.order_id, "released", T0 + 50 * H, note="innocent seller")
     events = order_history(store, o.order_id)
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
@@ -154,6 +154,7 @@ def test_forbidden_transitions_raise_and_change_nothing(
 def test_renewals_are_capped_at_two(store: Store) -> None:
     o = one_order(store)
     update_order(store, o.order_id, "acknowledged", T0)
+    update_order(store, o.order_id, "executed", T0)
     for n in range(MAX_RENEWALS):
         assert update_order(store, o.order_id, "renewed", T0 + (n + 1) * H).renewals == n + 1
     with pytest.raises(OrderError, match="already renewed 2"):
@@ -164,22 +165,23 @@ def test_renewals_are_capped_at_two(store: Store) -> None:
 def test_a_stop_expires_at_48_hours_not_before(store: Store) -> None:
     o = one_order(store)
     update_order(store, o.order_id, "acknowledged", T0)
-    update_order(store, o.order_id, "executed", T0 + H)
-    assert expire_due(store, T0 + STOP_HOLD - M) == []
+    update_order(store, o.order_id, "executed", T0 + H)  # the 48 h run from here
+    assert expire_due(store, T0 + H + STOP_HOLD - M) == []
     with pytest.raises(OrderError, match="runs until"):
-        update_order(store, o.order_id, "expired", T0 + STOP_HOLD - M)
-    assert expire_due(store, T0 + STOP_HOLD) == [o.order_id]
+        update_order(store, o.order_id, "expired", T0 + H + STOP_HOLD - M)
+    assert expire_due(store, T0 + H + STOP_HOLD) == [o.order_id]
     assert expire_due(store, T0 + 3 * STOP_HOLD) == []  # once only
     events = order_history(store, o.order_id)
     assert [e.state for e in events] == ["requested", "acknowledged", "executed", "expired"]
-    assert events[-1].at == T0 + STOP_HOLD
+    assert events[-1].at == T0 + H + STOP_HOLD
     with pytest.raises(OrderError, match="cannot go from expired"):
-        update_order(store, o.order_id, "renewed", T0 + STOP_HOLD)
+        update_order(store, o.order_id, "renewed", T0 + H + STOP_HOLD)
 
 
 def test_nothing_but_expiry_after_the_timer_ran_out(store: Store) -> None:
     o = one_order(store)
     update_order(store, o.order_id, "acknowledged", T0)
+    update_order(store, o.order_id, "executed", T0)
     with pytest.raises(OrderError, match="ran out"):
         update_order(store, o.order_id, "renewed", T0 + STOP_HOLD + M)
     assert update_order(store, o.order_id, "expired", T0 + STOP_HOLD).state == "expired"
@@ -220,6 +222,9 @@ def test_apply_refuses_naive_times(store: Store) -> None:
 
 
 def test_orders_carry_checks_evidence_and_addressee(store: Store) -> None:
+    # The victims' money came in by two payments; the checks name those, not the sum held.
+    txn(store, 1, T0 - 2 * H, "V1", "A1", 30_000)
+    txn(store, 2, T0 - H, "V2", "A1", 40_000)
     pos = positions([("R1", "A1", 30_000, T0 - 2 * H), ("R2", "A1", 20_000, T0 - H)])
     [o] = propose_stop_payments(store, pos, T0)
     assert (o.kind, o.inst_id, o.addressee, o.account_name) == (
@@ -230,8 +235,13 @@ def test_orders_carry_checks_evidence_and_addressee(store: Store) -> None:
     assert o.checks == {
         "account_name": "张三",
         "account_number": "A1",
-        "amount_fen": 50_000,
+        "txn_id": 2,
+        "amount_fen": 40_000,
         "time": (T0 - H).isoformat(),
+        "transactions": [
+            {"txn_id": 1, "amount_fen": 30_000, "time": (T0 - 2 * H).isoformat()},
+            {"txn_id": 2, "amount_fen": 40_000, "time": (T0 - H).isoformat()},
+        ],
     }
     assert [v["report_id"] for v in o.evidence["victims"]] == ["R1", "R2"]
     assert "紧急止付" in o.legal_basis
@@ -382,6 +392,7 @@ def test_a_duplicate_names_the_stored_live_order_not_the_refused_one(store: Stor
 def test_a_stop_renewed_twice_and_expired_is_not_restarted_by_a_new_stop(store: Store) -> None:
     o = one_order(store, "A1")  # R1's money on A1
     update_order(store, o.order_id, "acknowledged", T0)
+    update_order(store, o.order_id, "executed", T0)
     for i in range(MAX_RENEWALS):
         update_order(store, o.order_id, "renewed", T0 + (i + 1) * H)
     later = T0 + (MAX_RENEWALS + 1) * STOP_HOLD
@@ -399,6 +410,7 @@ def test_a_stop_renewed_twice_and_expired_is_not_restarted_by_a_new_stop(store: 
     # ...and a stop that expired before two renewals does not block a new one.
     o2 = one_order(store, "A2")
     update_order(store, o2.order_id, "acknowledged", T0)
+    update_order(store, o2.order_id, "executed", T0)
     expire_due(store, T0 + STOP_HOLD)
     assert len(propose_stop_payments(store, positions([("R1", "A2", 1, T0)]), later)) == 1
     save_orders(store, propose_stop_payments(store, positions([("R1", "A2", 1, T0)]), later))
@@ -408,6 +420,7 @@ def test_proposing_without_naming_accounts_leaves_out_spent_stops(store: Store) 
     """`orders propose` and the console's issue skip a used-up stop instead of storing nothing."""
     o = one_order(store, "A1")
     update_order(store, o.order_id, "acknowledged", T0)
+    update_order(store, o.order_id, "executed", T0)
     for i in range(MAX_RENEWALS):
         update_order(store, o.order_id, "renewed", T0 + (i + 1) * H)
     later = T0 + (MAX_RENEWALS + 1) * STOP_HOLD

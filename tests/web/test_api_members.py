@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fraudlink.trace.engine import trace_all
-from fraudlink.trace.order_rules import Order
+from fraudlink.trace.order_rules import STOP_HOLD, Order
+from fraudlink.trace.order_store import update_order
 from fraudlink.trace.orders import propose_stop_payments, save_orders
 from fraudlink.web.audit import AuditLog, verify_chain
 from fraudlink.web.users import Principal
@@ -300,7 +301,9 @@ def test_member_answers_acknowledged_then_executed(client: TestClient, login: Lo
     ack = client.post(url, json={"answer": "acknowledged"}, headers=who)
     assert ack.status_code == 200, ack.text
     assert ack.json()["state"] == "acknowledged"
-    assert 47 * 3600 < ack.json()["seconds_left"] <= 48 * 3600
+    # Acknowledged is not in effect: no timer runs until the bank executes the stop.
+    assert (ack.json()["seconds_left"], ack.json()["expires_at"]) == (None, None)
+    assert ack.json()["awaiting"] == "execution"
     too_much = client.post(url, json={"answer": "executed", "amount_fen": order.amount_fen + 1},
                            headers=who)  # fmt: skip
     assert too_much.status_code == 409 and "outside" in too_much.text
@@ -310,11 +313,43 @@ def test_member_answers_acknowledged_then_executed(client: TestClient, login: Lo
     assert done.status_code == 200
     out = done.json()
     assert (out["state"], out["held_fen"]) == ("executed", held)
+    assert out["awaiting"] is None and 47 * 3600 < out["seconds_left"] <= 48 * 3600
     assert [(e["event"], e["amount_fen"], e["note"]) for e in out["history"][1:]] == [
         ("acknowledge", None, ""), ("execute", held, "balance was lower")]
     assert [a[2] for a in audit_rows(client, "order.answer")] == [
         "refused", "ok", "refused", "ok"]
     assert verify_chain(client.app.state.ctx.cursor()).ok  # type: ignore[attr-defined]
+
+
+def test_a_stop_executed_later_than_acknowledged_runs_48_hours_from_execution(
+    client: TestClient, login: Login, web_world: Any
+) -> None:
+    """The bank took the stop in nine hours ago and executes it now: its 48 h start now."""
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    start = dt.datetime.now(dt.UTC)
+    order = hand_order(client, web_world.bank_b, start - dt.timedelta(hours=10))
+    with ctx.write_lock:
+        save_orders(ctx.store, [order])
+        update_order(ctx.store, order.order_id, "acknowledged", start - dt.timedelta(hours=9))
+    who = login("bank_b")
+    url = f"/api/v1/orders/{order.order_id}"
+    waiting = client.get(url, headers=who).json()
+    assert (waiting["state"], waiting["awaiting"], waiting["expires_at"]) == (
+        "acknowledged", "execution", None)  # fmt: skip
+    # Renewal is the centre's, and only of an executed stop: the bank may not ask for one.
+    assert client.post(f"{url}/answer", json={"answer": "renewed"}, headers=who).status_code == 422
+    done = client.post(f"{url}/answer", json={"answer": "executed", "amount_fen": 1_000},
+                       headers=who)  # fmt: skip
+    end = dt.datetime.now(dt.UTC)
+    assert done.status_code == 200, done.text
+    for shown in (done.json(), client.get(url, headers=who).json()):
+        took = dt.datetime.fromisoformat(shown["takes_effect_at"])
+        expires = dt.datetime.fromisoformat(shown["expires_at"])
+        assert start <= took <= end and expires == took + STOP_HOLD
+        assert (STOP_HOLD - (end - start)).total_seconds() - 1 <= shown["seconds_left"] <= (
+            STOP_HOLD.total_seconds())  # fmt: skip
+        assert shown["history"][-1]["event"] == "execute"
+        assert dt.datetime.fromisoformat(shown["history"][-1]["expires_at"]) == expires
 
 
 def test_member_rejects_with_a_reason(client: TestClient, login: Login, web_world: Any,

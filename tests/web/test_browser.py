@@ -251,6 +251,11 @@ def test_walk_report_trail_order_acknowledge(served: Served, browser: Any) -> No
     page.locator(acked).wait_for()
     assert served.sql("select state from orders where order_id = ?", [order_id]) == [
         ("acknowledged",)]  # fmt: skip
+    # ... and executes it with the amount held: the stop takes effect, its 48 hours start.
+    page.locator(acked).locator("button[data-answer=executed]").click()
+    page.locator(f'#member-orders tr[data-order-id="{order_id}"][data-state=executed]').wait_for()
+    assert served.sql("select state from orders where order_id = ?", [order_id]) == [
+        ("executed",)]  # fmt: skip
     watch.check("member orders")
 
     # ... and the centre sees the new state, in the queue and on the case.
@@ -259,12 +264,12 @@ def test_walk_report_trail_order_acknowledge(served: Served, browser: Any) -> No
     page.goto(f"{base}/queues/orders")
     row_q = page.locator(f'#orders-list tr[data-order-id="{order_id}"]')
     row_q.wait_for()
-    assert "acknowledged" in row_q.inner_text()
+    assert "executed" in row_q.inner_text()
     page.goto(f"{base}/cases/{report_id}")
-    page.locator(f'#orders tr[data-order-id="{order_id}"][data-state=acknowledged]').wait_for()
+    page.locator(f'#orders tr[data-order-id="{order_id}"][data-state=executed]').wait_for()
     watch.check("centre view")
 
-    # The centre renews the stop for another 48 hours from its order queue.
+    # The centre renews the executed stop for another 48 hours from its order queue.
     page.goto(f"{base}/queues/orders")
     row_q = page.locator(f'#orders-list tr[data-order-id="{order_id}"]')
     row_q.locator("button[data-move=renewed]").click()

@@ -151,19 +151,29 @@ def test_centre_renews_a_stop_twice_then_is_refused_and_releases(
         update_order(ctx.store, "SP-TEST-1", "acknowledged", t0)
     who = login("analyst")
     url = f"{C}/orders/SP-TEST-1/move"
+    # Acknowledged only: the stop has not taken effect, so there is no timer to renew.
+    early = client.post(url, json={"to": "renewed"}, headers=who)
+    assert early.status_code == 409 and "48 h run from execution" in early.json()["detail"]
+    executed_at = t0 + dt.timedelta(minutes=30)
+    with ctx.write_lock:
+        update_order(ctx.store, "SP-TEST-1", "executed", executed_at, 5000)
     first = client.post(url, json={"to": "renewed", "note": "victim's case opened"}, headers=who)
     assert first.status_code == 200 and first.json()["renewals"] == 1
+    renewed_to = dt.datetime.fromisoformat(first.json()["expires_at"])
+    assert renewed_to == executed_at + 2 * STOP_HOLD  # 48 h from execution, then 48 h more
     assert client.post(url, json={"to": "renewed"}, headers=who).json()["renewals"] == 2
     third = client.post(url, json={"to": "renewed"}, headers=who)
     assert third.status_code == 409 and "already renewed 2 times" in third.json()["detail"]
-    assert client.post(url, json={"to": "released"}, headers=who).status_code == 409  # not executed
     assert (
         client.post(f"{C}/orders/NOPE/move", json={"to": "renewed"}, headers=who).status_code == 404
     )
     assert client.post(url, json={"to": "renewed"}, headers=login("bank_a")).status_code == 403
     events = [e["event"] for e in first.json()["history"]]
-    assert events == ["request", "acknowledge", "renew"]
-    assert [o for _, _, o in _audit(client, "order.move")] == ["ok", "ok", "refused", "refused"]
+    assert events == ["request", "acknowledge", "execute", "renew"]
+    released = client.post(url, json={"to": "released"}, headers=who)
+    assert released.status_code == 200 and released.json()["state"] == "released"
+    assert [o for _, _, o in _audit(client, "order.move")] == [
+        "refused", "ok", "ok", "refused", "ok"]  # fmt: skip
 
 
 def test_a_freeze_on_an_account_no_case_confirms_is_refused(
@@ -210,9 +220,10 @@ def test_no_new_stop_where_the_victims_stop_was_renewed_twice_and_expired(
     with ctx.write_lock:
         save_orders(ctx.store, [old])
         update_order(ctx.store, old.order_id, "acknowledged", t0)
+        update_order(ctx.store, old.order_id, "executed", t0 + dt.timedelta(minutes=30), 5000)
         update_order(ctx.store, old.order_id, "renewed", t0 + dt.timedelta(hours=1))
         update_order(ctx.store, old.order_id, "renewed", t0 + dt.timedelta(hours=2))
-        expire_due(ctx.store, t0 + 4 * STOP_HOLD)
+        assert expire_due(ctx.store, t0 + 4 * STOP_HOLD) == [old.order_id]
     who = login("analyst")
     asked = client.post(f"{C}/orders", json={"report_id": report, "kind": "stop_payment",
                                              "accounts": [spent_on]}, headers=who)  # fmt: skip

@@ -168,25 +168,29 @@ def test_order_queue_shows_the_seconds_left(client: TestClient, login: Login) ->
     with ctx.write_lock:
         for o in issued[:2]:
             update_order(ctx.store, o["order_id"], "acknowledged", requested)
+            update_order(ctx.store, o["order_id"], "executed", requested)  # the 48 h start here
+        update_order(ctx.store, issued[2]["order_id"], "acknowledged", requested)
     an_hour_on = (requested + dt.timedelta(hours=1)).isoformat()
     out = client.get(f"{C}/queues/orders", params={"now": an_hour_on}, headers=who).json()
     assert len(out) == len(issued)
     left = {o["order_id"]: o["seconds_left"] for o in out}
     assert left[issued[0]["order_id"]] == left[issued[1]["order_id"]] == 47 * 3600
-    assert all(left[o["order_id"]] is None for o in issued[2:])  # not acknowledged: no timer
-    acked = client.get(f"{C}/queues/orders", params={"state": "acknowledged"}, headers=who).json()
-    assert {o["order_id"] for o in acked} == {o["order_id"] for o in issued[:2]}
+    assert all(left[o["order_id"]] is None for o in issued[2:])  # not executed: no timer
+    waits = {o["order_id"]: o["awaiting"] for o in out}
+    assert waits[issued[2]["order_id"]] == "execution"
+    done = client.get(f"{C}/queues/orders", params={"state": "executed"}, headers=who).json()
+    assert {o["order_id"] for o in done} == {o["order_id"] for o in issued[:2]}
     mine = client.get(f"{C}/queues/orders", params={"inst": issued[0]["inst_id"]},
                       headers=who).json()  # fmt: skip
     assert mine and all(o["inst_id"] == issued[0]["inst_id"] for o in mine)
     bad = client.get(f"{C}/queues/orders", params={"state": "lost"}, headers=who)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "state"]
     # A `now` past the 48 h shows the timer run out, but expiry is stored on the server's clock
-    # only (test_centre_order_clock.py): the stop is still acknowledged for everyone.
+    # only (test_centre_order_clock.py): the stop is still executed for everyone.
     late = (requested + dt.timedelta(hours=50)).isoformat()
     out = client.get(f"{C}/queues/orders", params={"now": late}, headers=who).json()
     first = {o["order_id"]: o for o in out}[issued[0]["order_id"]]
-    assert first["state"] == "acknowledged" and first["seconds_left"] == 0
+    assert first["state"] == "executed" and first["seconds_left"] == 0
 
 
 def test_warning_refusals_are_plain_words_in_china_time(

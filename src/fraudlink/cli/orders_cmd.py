@@ -16,7 +16,7 @@ from fraudlink.cli.common import open_store, render_table
 from fraudlink.cli.ingest_cmd import DB_HELP
 from fraudlink.model.clock import CHINA
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import FREEZE, LIVE, STATES, STOP, TARGETS, Order
+from fraudlink.trace.order_rules import BLOCK, FREEZE, STATES, STOP, TARGETS, Order, awaiting
 from fraudlink.trace.orders import (
     OrderError,
     expire_due,
@@ -85,9 +85,10 @@ def propose(
             traced = trace_all(store, as_of=now if now_text else None, method=method)
             positions = _only_reports(traced.positions, reports)
             if kind == FREEZE:
-                proposed = propose_freezes(store, positions, now=now)
+                proposed = propose_freezes(store, positions, now=now, received=traced.received)
             else:
-                proposed = propose_stop_payments(store, without_spent_stops(store, positions), now)
+                proposed = propose_stop_payments(store, without_spent_stops(store, positions), now,
+                                                  received=traced.received)
             save_orders(store, proposed)
         except (LookupError, ValueError) as exc:  # nothing to trace, mixed methods, a duplicate
             raise click.ClickException(str(exc)) from exc
@@ -179,10 +180,34 @@ def _local(t: dt.datetime | None) -> str:
     return t.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if t is not None else ""
 
 
+# The kinds in words with their Chinese terms, given once per output (not on every row).
+KIND_NAMES = {STOP: "stop-payment (止付)", FREEZE: "freeze (冻结)", BLOCK: "number block (停机)"}
+_KIND_TERMS = {
+    STOP: "held 48 h from execution, renewable twice",
+    FREEZE: "held until released",
+    BLOCK: "the number cut off until released",
+}
+
+
 def _timer(state: str, expires_at: dt.datetime | None) -> str:
-    """The expiry shown for an order in `state`: its running timer while it is live, the time
-    it ran out once expired, nothing once rejected or released (no timer runs then)."""
-    return _local(expires_at) if state in LIVE or state == "expired" else ""
+    """The expiry shown for an order or event in `state`: a stop's running timer once executed,
+    the time it ran out once expired, nothing otherwise (no timer runs before execution or after a
+    rejection or a release)."""
+    return _local(expires_at) if state in ("executed", "expired") else ""
+
+
+def _expiry(o: Order) -> str:
+    """An order's expiry cell: a stop not yet executed waits for the bank, its 48 h unstarted."""
+    waits = awaiting(o)
+    if o.kind == STOP and waits is not None:
+        return f"awaiting {waits}"
+    return _timer(o.state, o.expires_at)
+
+
+def _kinds_legend(found: list[Order]) -> str:
+    """One line naming the kinds in words: stop-payment and freeze always, a block if listed."""
+    kinds = [STOP, FREEZE, *([BLOCK] if any(o.kind == BLOCK for o in found) else [])]
+    return "kinds: " + "; ".join(f"{k} = {KIND_NAMES[k]}, {_KIND_TERMS[k]}" for k in kinds)
 
 
 def _json(o: Any) -> dict[str, Any]:
@@ -205,10 +230,11 @@ def _show(found: list[Order], as_json: bool) -> None:
     rows = [
         (o.order_id, o.kind, o.state, o.account, o.inst_id, o.amount_fen / 100,
          "" if o.held_fen is None else o.held_fen / 100, o.priority, _local(o.requested_at),
-         _timer(o.state, o.expires_at), o.renewals)
+         _expiry(o), o.renewals)
         for o in found
     ]  # fmt: skip
     click.echo(render_table(head, rows))
+    click.echo(_kinds_legend(found))
 
 
 def _show_history(store: Store, order: Order, as_json: bool) -> None:
@@ -217,7 +243,11 @@ def _show_history(store: Store, order: Order, as_json: bool) -> None:
         out = {"order": _json(order), "events": [_json(e) for e in events]}
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{order.order_id}: {order.state}")
+    waits = awaiting(order)
+    # A stop only acknowledged has no timer yet: say so, the centre chases the bank for it.
+    chase = f", awaiting {waits}" if waits is not None else ""
+    started = " (its 48 h start then)" if order.kind == STOP and waits is not None else ""
+    click.echo(f"{order.order_id}, {KIND_NAMES[order.kind]}: {order.state}{chase}{started}")
     rows = [
         (e.seq, _local(e.at), e.event, e.state,
          "" if e.amount_fen is None else e.amount_fen / 100, _timer(e.state, e.expires_at),

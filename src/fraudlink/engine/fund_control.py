@@ -101,7 +101,9 @@ def traced_orders(
             out.claims.append((a, r, f))
     if pos.num_rows == 0:
         return out
-    for order in propose_stop_payments(store, result.positions, now, book=book, holders=holders):
+    proposed = propose_stop_payments(store, result.positions, now, book=book, holders=holders,
+                                     received=result.received)  # fmt: skip
+    for order in proposed:
         if order.account in stopped:
             continue
         victims = order.evidence.get("victims", [])

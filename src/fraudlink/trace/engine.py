@@ -5,6 +5,9 @@ recursive SQL frontier, replays it through the lot books of the chosen method (F
 the 2016 rules' timestamp tracing; `pro_rata`; `poison`, the upper bound) and returns the hand-off
 tables of `trace.schemas`. `trace_report` does the same for one victim; given a `LedgerIndex` it
 reads the ledger from memory instead of the store.
+
+Money a chain account pays an ordinary seller for goods has left the laundering chain: it is
+recorded as a cash-out by goods (`trace.purchases`), not as money the seller holds.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,9 +24,16 @@ from fraudlink.store import Store
 from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.match_payments import MATCHED, match_payments, match_payments_in_book
+from fraudlink.trace.purchases import as_purchases, sellers_of_goods, spent_on_goods
 from fraudlink.trace.replay import replay
 from fraudlink.trace.subledger import seed_transactions, subledger
-from fraudlink.trace.tables import deposits_table, exits_table, positions_table, trail_table
+from fraudlink.trace.tables import (
+    deposits_table,
+    exits_table,
+    positions_table,
+    received_table,
+    trail_table,
+)
 
 if TYPE_CHECKING:
     from fraudlink.trace.index import LedgerIndex
@@ -41,6 +52,7 @@ class TraceResult:
     exits: pa.Table  # EXITS
     trail_rows: pa.Table  # TRAIL
     paying: dict[str, str]  # report_id -> the victim's (first) paying account
+    received: pa.Table  # RECEIVED: the transactions that brought victims' money into accounts
 
     def trail(self, report_id: str) -> pa.Table:
         """One victim's money trail, by hop then time."""
@@ -118,7 +130,10 @@ def trace_matched(
     `rows`, transactions holding every matched one, are where the seeds are looked up instead
     of the store's ledger (see `seed_transactions`)."""
     seeds = seed_transactions(store, matched, as_of, rows)
-    ledger = subledger(store, seeds, as_of, max_hops, book) if seeds.num_rows else seeds
+    if seeds.num_rows == 0:
+        return result_from_ledger(seeds, matched, method, max_hops, as_of)
+    ledger = subledger(store, seeds, as_of, max_hops, book)
+    ledger = as_purchases(ledger, sellers_of_goods(store, ledger, as_of, book))
     return result_from_ledger(ledger, matched, method, max_hops, as_of)
 
 
@@ -153,9 +168,11 @@ def result_from_ledger(
     renc = reports.dictionary_encode()
     seed = pc.fill_null(renc.indices, -1).to_numpy(zero_copy_only=False)
     victims = renc.dictionary.to_pylist()
+    # Money paid for goods leaves the ledger at the seller's account, as at an ATM.
+    to = np.where(spent_on_goods(ledger), -1, codes[n:]) if n else codes[n:]
     flows = replay(
         codes[:n].tolist(),
-        codes[n:].tolist(),
+        to.tolist(),
         ledger.column("amount_fen").to_numpy().tolist(),
         seed.tolist(),
         method,
@@ -165,14 +182,16 @@ def result_from_ledger(
     for r, a in zip(reports.to_pylist(), ledger.column("from_account").to_pylist(), strict=True):
         if r is not None:
             paying.setdefault(r, a)
+    trail = trail_table(ledger, flows, victims, method)
     return TraceResult(
         method=method,
         as_of=as_of,
         matched=matched,
         positions=positions_table(ledger, flows, victims, enc.dictionary, method, as_of),
         exits=exits_table(ledger, flows, victims, method),
-        trail_rows=trail_table(ledger, flows, victims, method),
+        trail_rows=trail,
         paying=paying,
+        received=received_table(trail, ledger),
     )
 
 

@@ -5,7 +5,8 @@ scans the whole transactions table (about 100 ms at city scale), so the per-vict
 ledger as NumPy arrays: rows in time order, integer account ids, and CSR offsets of each
 account's payments out and in. Built once (seconds at city scale); the frontier and the
 sub-ledger of one victim are then slices of it, and the lot accounting is the same replay as the
-one-pass trace.
+one-pass trace. Sellers of goods are judged as the one-pass trace judges them (`trace.purchases`),
+from one store query over their own rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pyarrow.compute as pc
 from fraudlink.store import Store
 from fraudlink.trace.engine import METHODS, TraceResult, result_from_ledger
 from fraudlink.trace.match_payments import match_payments
+from fraudlink.trace.purchases import as_purchases, sellers_of_goods
 from fraudlink.trace.schemas import TS
 
 IntArray = npt.NDArray[np.int64]
@@ -50,6 +52,8 @@ class LedgerIndex:
 
     def __init__(self, store: Store) -> None:
         t = store.arrow(_LOAD_SQL)
+        # Kept to judge sellers of goods (trace.purchases) over their own rows at trace time.
+        self.store = store
         self.accounts = (
             store.arrow(
                 "select account from (select from_account as account from transactions union "
@@ -95,6 +99,7 @@ class LedgerIndex:
         rows = self.subledger_rows(seeds, end, max_hops)
         matched = self.matched.filter(pc.equal(self.matched.column("report_id"), report_id))
         ledger = self._table(rows, seeds, report_id)
+        ledger = as_purchases(ledger, sellers_of_goods(self.store, ledger, as_of))
         return result_from_ledger(ledger, matched, method, max_hops, as_of)
 
     def _row_at(self, as_of: datetime) -> int:

@@ -21,11 +21,15 @@ TARGETS = (*STATES[1:], RENEW)
 STOP_HOLD = dt.timedelta(hours=48)
 MAX_RENEWALS = 2
 
-# Allowed moves by kind; renewal and the timer are checked on top of these.
+# Allowed moves by kind; renewal and the timer are checked on top of these. A stop takes effect
+# when the institution executes it (matched and holding the amount): its 48 h, renewals and
+# expiry belong to an executed stop only. An acknowledged stop has no timer: it stays live for
+# the centre to chase, until the bank executes or rejects it or the centre withdraws it
+# (released), since no rule gives the bank a deadline after which the order lapses by itself.
 _MOVES: dict[str, dict[str, tuple[str, ...]]] = {
     STOP: {
         "requested": ("acknowledged",),
-        "acknowledged": ("executed", "rejected", "expired", RENEW),
+        "acknowledged": ("executed", "rejected", "released"),
         "executed": ("expired", "released", RENEW),
     },
     FREEZE: {
@@ -119,8 +123,8 @@ def apply(
     allowed = _MOVES[order.kind].get(order.state, ())
     if to not in allowed:
         raise OrderError(
-            f"{order.order_id}: a {order.kind} order cannot go from {order.state} to {to} "
-            f"(allowed: {', '.join(allowed) or 'none, the order is closed'})"
+            f"{order.order_id}: a {order.kind} order cannot go from {order.state} to {to}"
+            f"{_why_not(order, to)} (allowed: {', '.join(allowed) or 'none, the order is closed'})"
         )
     if at < order.requested_at:
         raise OrderError(f"{order.order_id}: {_shown(at)} is before the request "
@@ -129,19 +133,13 @@ def apply(
         # A history out of order would let a stop be executed before the bank took it in.
         raise OrderError(f"{order.order_id}: {_shown(at)} is before its last step "
                          f"({_shown(last_step_at)})")  # fmt: skip
-    due = order.expires_at is not None and at >= order.expires_at
+    # Only an executed stop's timer runs (a store written under the old rule may hold an
+    # expiry on an acknowledged stop: it is not a timer).
+    due = timer_runs(order) and order.expires_at is not None and at >= order.expires_at
     if to == "expired" and not due:
         raise OrderError(f"{order.order_id}: the timer runs until {_shown(order.expires_at)}")
     if to != "expired" and due:
         raise OrderError(f"{order.order_id}: the 48 h timer ran out at {_shown(order.expires_at)}")
-    if to == "acknowledged":
-        # The stop runs from when the head office takes the order in; a freeze has no timer.
-        return dataclasses.replace(
-            order,
-            state=to,
-            takes_effect_at=at,
-            expires_at=at + STOP_HOLD if order.kind == STOP else None,
-        )
     if to == RENEW:
         if order.renewals >= MAX_RENEWALS:
             raise OrderError(f"{order.order_id}: already renewed {MAX_RENEWALS} times")
@@ -155,10 +153,37 @@ def apply(
             raise OrderError(
                 f"{order.order_id}: held amount {held} is outside 0..{order.amount_fen} fen"
             )
-        return dataclasses.replace(order, state=to, held_fen=held)
+        # The order takes effect now: the institution matched it and holds the money. A stop's
+        # 48 h run from here; a freeze or a block has no timer.
+        return dataclasses.replace(
+            order,
+            state=to,
+            held_fen=held,
+            takes_effect_at=at,
+            expires_at=at + STOP_HOLD if order.kind == STOP else None,
+        )
     if held_fen is not None:
         raise OrderError(f"{order.order_id}: an amount goes only with executed")
     return dataclasses.replace(order, state=to)
+
+
+def timer_runs(order: Order) -> bool:
+    """Whether the order's 48 h timer is running: a stop-payment that has taken effect."""
+    return order.kind == STOP and order.state == "executed"
+
+
+def awaiting(order: Order) -> str | None:
+    """What a live order waits for from its addressee: 'acknowledgement' or 'execution' (a
+    stop's 48 h start only then); None once executed or closed."""
+    return {"requested": "acknowledgement", "acknowledged": "execution"}.get(order.state)
+
+
+def _why_not(order: Order, to: str) -> str:
+    """The reason behind a refused renewal or expiry of a stop not yet executed."""
+    waits = awaiting(order)
+    if order.kind == STOP and to in (RENEW, "expired") and waits is not None:
+        return f": its 48 h run from execution, and it awaits the institution's {waits}"
+    return ""
 
 
 def _shown(t: dt.datetime | None) -> str:

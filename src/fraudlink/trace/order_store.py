@@ -54,14 +54,18 @@ class SpentStopError(DuplicateOrderError):
 def spent_stops(
     store: Store | duckdb.DuckDBPyConnection, accounts: Iterable[str] | None = None
 ) -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """Account → its stops that used up their period (expired after `MAX_RENEWALS` renewals),
-    each as (order id, the reports whose money it stopped); all accounts when `accounts` is None."""
+    """Account → its stops that used up their period (took effect, then expired after
+    `MAX_RENEWALS` renewals), each as (order id, the reports whose money it stopped); all
+    accounts when `accounts` is None."""
     con = store.con if isinstance(store, Store) else store
     wanted = None if accounts is None else list(accounts)
+    # A period is used only by a stop that took effect: a store written under the old rule may
+    # hold stops renewed and expired while only acknowledged, which never held anything.
     rows = con.execute(
-        "select account, order_id, report_ids from orders where kind = ? and state = 'expired' "
+        "select account, order_id, report_ids from orders o where kind = ? and state = 'expired' "
         "and renewals >= ? and (?::varchar[] is null or account in (select unnest(?::varchar[]))) "
-        "order by account, order_id",
+        "and exists (select 1 from order_events e where e.order_id = o.order_id "
+        "and e.event = 'execute') order by account, order_id",
         [STOP, MAX_RENEWALS, wanted, wanted],
     ).fetchall()
     out: dict[str, list[tuple[str, frozenset[str]]]] = {}
@@ -85,7 +89,8 @@ def spent_stop_for(
 
 
 def live_accounts(store: Store | duckdb.DuckDBPyConnection, kinds: Iterable[str]) -> set[str]:
-    """Accounts with a requested, acknowledged or executed order of one of `kinds`."""
+    """Accounts with a requested, acknowledged or executed order of one of `kinds` (a stop the
+    bank has not executed stays live, without a timer, until executed, rejected or released)."""
     return set(live_orders(store, kinds))
 
 
@@ -248,8 +253,9 @@ def _next_seq(con: duckdb.DuckDBPyConnection, order_id: str) -> int:
 
 
 def expire_due(store: Store, now: dt.datetime) -> list[str]:
-    """Move every stop whose 48 h timer ran out by `now` to expired; return their ids."""
-    due = f"kind = '{STOP}' and state in ('acknowledged', 'executed') and expires_at <= $now"
+    """Move every executed stop whose 48 h timer ran out by `now` to expired; return their ids.
+    A stop only acknowledged has no timer (it runs from execution) and never expires."""
+    due = f"kind = '{STOP}' and state = 'executed' and expires_at <= $now"
     with store.transaction() as con:
         ids = [r[0] for r in con.execute(
             f"select order_id from orders where {due} order by order_id", {"now": now}

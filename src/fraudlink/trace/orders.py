@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from fraudlink.model.clock import CHINA
 from fraudlink.store import Store
+from fraudlink.store.arrays import TIME
+from fraudlink.store.compute import registered
 from fraudlink.trace.holders import HolderBook, account_holders
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.order_rules import (
@@ -66,12 +68,17 @@ def propose_stop_payments(
     created_by: str = "fraudlink",
     book: LedgerBook | None = None,
     holders: HolderBook | None = None,
+    received: pa.Table | None = None,
 ) -> list[Order]:
     """One stop-payment order per account holding victim money and not yet stopped or frozen,
     highest priority (amount × urgency) first. Nothing is stored. The engine passes its
-    `LedgerBook` and `HolderBook`, which answer as the store would, only faster."""
+    `LedgerBook` and `HolderBook`, which answer as the store would, only faster.
+
+    Each order's checks name the transactions that brought the victims' money in: those of
+    `received` (the trace's RECEIVED) when given, else each victim's last arrival, found in the
+    ledger by the position's account and `last_in_at`."""
     held = _holdings(positions)
-    return _propose(store, STOP, held, now, created_by, {}, book, holders)
+    return _propose(store, STOP, held, now, created_by, {}, book, holders, received)
 
 
 def propose_freezes(
@@ -80,12 +87,14 @@ def propose_freezes(
     confirmed_accounts: Iterable[str] | None = None,
     now: dt.datetime | None = None,
     created_by: str = "fraudlink",
+    received: pa.Table | None = None,
 ) -> list[Order]:
     """One freeze order per case-confirmed account holding victim money and not yet frozen.
 
     A freeze is the case-handling unit's decision: only accounts confirmed in a case (the store's
     case confirmations of kind 'account', by `now`) are frozen. `confirmed_accounts` may only
-    narrow that set; UnconfirmedAccountError names an account in it that no case confirms."""
+    narrow that set; UnconfirmedAccountError names an account in it that no case confirms.
+    The checks name transactions as `propose_stop_payments` says."""
     if now is None:
         raise ValueError("propose_freezes needs the time to act at (now)")
     cases = _case_accounts(store, now)
@@ -97,7 +106,7 @@ def propose_freezes(
             raise UnconfirmedAccountError(unconfirmed)
         wanted = set(asked)
     held = {a: v for a, v in _holdings(positions).items() if a in wanted}
-    return _propose(store, FREEZE, held, now, created_by, cases)
+    return _propose(store, FREEZE, held, now, created_by, cases, received=received)
 
 
 class UnconfirmedAccountError(ValueError):
@@ -130,22 +139,84 @@ def _propose(
     cases: dict[str, list[str]],
     book: LedgerBook | None = None,
     holders: HolderBook | None = None,
+    received: pa.Table | None = None,
 ) -> list[Order]:
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     blocked = live_accounts(store, blocking_kinds(kind))
     accounts = sorted(a for a in held if a not in blocked)
     info = (holders.holders if holders else account_holders)(store, accounts)
+    accounts = [a for a in accounts if a in info]  # no institution on record: nobody to address
     holds = hold_times(store, accounts, now, book)
-    orders = []
-    for account in accounts:
-        if account not in info:
-            continue  # no institution on record: nobody to address the order to
-        orders.append(
-            _order(kind, account, info[account], held[account], holds.get(account), now,
-                   created_by, cases.get(account, []))
-        )  # fmt: skip
+    mine = {a: held[a] for a in accounts}
+    inflows = _inflows(store, mine, received, book)
+    orders = [
+        _order(kind, a, info[a], held[a], holds.get(a), now, created_by, cases.get(a, []),
+               inflows.get(a, []))
+        for a in accounts
+    ]  # fmt: skip
     return sorted(orders, key=lambda o: (-o.priority, -o.amount_fen, o.account))
+
+
+# The ledger's rows into each account at the victims' last arrivals (account, time): the real
+# transactions an order's checks name when the trace's RECEIVED is not at hand.
+_ARRIVALS_SQL = """
+select distinct a.account, a.report_id, x.txn_id, x.time, x.amount_fen
+from {arrivals} a join {rows} x on x.to_account = a.account and x.time = a.time
+"""
+
+
+def _inflows(
+    store: Store,
+    held: dict[str, list[dict[str, Any]]],
+    received: pa.Table | None,
+    book: LedgerBook | None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Account → the transactions that brought its victims' money in (txn_id, amount_fen, time),
+    oldest first, each once: from RECEIVED, each victim's latest arrivals that cover what the
+    account still holds of the victim's money (the money held is the newest, first in first
+    out); without RECEIVED, the ledger's rows at each victim's last arrival."""
+    left = {(a, v["report_id"]): int(v["amount_fen"]) for a, vs in held.items() for v in vs}
+    if not left:
+        return {}
+    if received is not None:
+        rows = received.filter(pc.is_in(received.column("account"), pa.array(list(held))))
+        rows = rows.sort_by([("time", "descending"), ("txn_id", "descending")]).to_pylist()
+    else:
+        rows = _arrivals(store, held, book).to_pylist()
+    out: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        key = (r["account"], r["report_id"])
+        if left.get(key, 0) <= 0:
+            continue  # not this order's victim, or the held money is covered already
+        if received is not None:
+            left[key] -= int(r["share_fen"])
+        out[r["account"]][r["txn_id"]] = {
+            "txn_id": r["txn_id"], "amount_fen": r["amount_fen"], "time": r["time"]
+        }
+    return {a: sorted(t.values(), key=lambda x: (x["time"], x["txn_id"])) for a, t in out.items()}
+
+
+def _arrivals(
+    store: Store, held: dict[str, list[dict[str, Any]]], book: LedgerBook | None
+) -> pa.Table:
+    """The ledger's rows into each account at its victims' `last_in_at` (from the book's rows of
+    those accounts at those instants when given, else from the store)."""
+    pairs = [(a, v["report_id"], v["last_in_at"]) for a, vs in held.items() for v in vs]
+    arrivals = pa.table({
+        "account": pa.array([p[0] for p in pairs], pa.string()),
+        "report_id": pa.array([p[1] for p in pairs], pa.string()),
+        "time": pa.array([p[2] for p in pairs], TIME),
+    })  # fmt: skip
+    with registered(store.con, arrivals, "arrivals") as a:
+        if book is None:
+            sql = _ARRIVALS_SQL.format(arrivals=a, rows="transactions")
+            return store.con.sql(sql).to_arrow_table()
+        ids = book.ids(arrivals.column("account").to_pylist())
+        us = pc.cast(arrivals.column("time"), pa.int64()).to_numpy()
+        rows = book.around(ids, us, us, ids[:0], us[:0], us[:0])
+        with registered(store.con, rows, "arrival_rows") as x:
+            return store.con.sql(_ARRIVALS_SQL.format(arrivals=a, rows=x)).to_arrow_table()
 
 
 def _order(
@@ -157,6 +228,7 @@ def _order(
     now: dt.datetime,
     created_by: str,
     cases: list[str],
+    inflows: list[dict[str, Any]],
 ) -> Order:
     inst_id, addressee, owner_name = info
     amount = sum(v["amount_fen"] for v in victims)
@@ -180,12 +252,7 @@ def _order(
     }
     if cases:
         evidence["cases"] = cases
-    checks = {
-        "account_name": owner_name,
-        "account_number": account,
-        "amount_fen": amount,
-        "time": last_in.isoformat(),
-    }
+    checks = _checks(owner_name, account, inflows)
     basis = STOP_BASIS if kind == STOP else FREEZE_BASIS.format(cases=", ".join(cases) or "-")
     return Order(
         order_id=_order_id(kind, account, now),
@@ -203,6 +270,21 @@ def _order(
         priority=priority(amount, hold_s, since_s),
         created_by=created_by,
     )
+
+
+def _checks(owner_name: str, account: str, inflows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the receiving institution matches before it acts (domain.md: "it stops only on a
+    match"): the holder's name, the account, and the real transactions that brought the
+    victims' money in. `amount_fen`, `time` and `txn_id` are those of the latest of them (a
+    single transaction the bank can find); `transactions` lists every one, oldest first. The
+    amount to hold is the order's `amount_fen`, not a check."""
+    out: dict[str, Any] = {"account_name": owner_name, "account_number": account}
+    txns = [{"txn_id": int(t["txn_id"]), "amount_fen": int(t["amount_fen"]),
+             "time": t["time"].isoformat()} for t in inflows]  # fmt: skip
+    if txns:
+        out.update({k: txns[-1][k] for k in ("txn_id", "amount_fen", "time")})
+    out["transactions"] = txns
+    return out
 
 
 def _order_id(kind: str, account: str, now: dt.datetime) -> str:

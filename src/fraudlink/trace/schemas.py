@@ -23,7 +23,7 @@ EXITS = pa.schema([
     ("txn_id", pa.int64()),
     ("time", TS),
     ("from_account", pa.string()),
-    ("channel", pa.string()),        # atm_cash_out, pos, crypto, or 'depth_limit'
+    ("channel", pa.string()),        # atm_cash_out, pos, crypto, goods, or 'depth_limit'
     ("terminal", pa.string()),
     ("amount_fen", pa.int64()),
     ("method", pa.string()),

@@ -9,8 +9,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store.compute import compute_connection, registered
+from fraudlink.trace.purchases import GOODS
 from fraudlink.trace.replay import DEPTH_LIMIT, Flows
-from fraudlink.trace.schemas import DEPOSITS, EXITS, POSITIONS, TRAIL
+from fraudlink.trace.schemas import DEPOSITS, EXITS, POSITIONS, TRAIL, TS
+
+# Each transaction that brought a victim's money into an account, as the ledger has it: what a
+# receiving institution can match an order against (its id, time and whole amount).
+RECEIVED = pa.schema([
+    ("report_id", pa.string()),      # the victim
+    ("account", pa.string()),        # the receiving account
+    ("txn_id", pa.int64()),
+    ("time", TS),
+    ("amount_fen", pa.int64()),      # the transaction's whole amount, as the ledger has it
+    ("share_fen", pa.int64()),       # the victim's share of it
+])  # fmt: skip
 
 
 def _take(ledger: pa.Table, rows: np.ndarray, column: str) -> pa.ChunkedArray:
@@ -41,6 +53,32 @@ def trail_table(ledger: pa.Table, flows: Flows, victims: list[str], method: str)
             "method": pa.repeat(method, len(rows)),
         },
         schema=TRAIL,
+    )
+
+
+def received_table(trail: pa.Table, ledger: pa.Table) -> pa.Table:
+    """Per (victim, transaction) into an account, the transaction as the ledger has it (RECEIVED),
+    from a trail and the sub-ledger it was replayed from (a payment for goods left the ledger:
+    the seller received none of the victims' money)."""
+    came_in = trail.filter(pc.is_valid(trail.column("to_account")))
+    if came_in.num_rows == 0:
+        return RECEIVED.empty_table()
+    amounts = ledger.select(["txn_id", "amount_fen", "channel"])
+    amounts = amounts.rename_columns(["txn_id", "txn_fen", "channel"])
+    got = came_in.join(amounts, "txn_id")
+    got = got.filter(pc.invert(pc.fill_null(pc.equal(got.column("channel"), GOODS), False)))
+    got = got.sort_by([("to_account", "ascending"), ("time", "ascending"),
+                       ("txn_id", "ascending"), ("report_id", "ascending")])  # fmt: skip
+    return pa.table(
+        {
+            "report_id": got.column("report_id"),
+            "account": got.column("to_account"),
+            "txn_id": got.column("txn_id"),
+            "time": got.column("time"),
+            "amount_fen": got.column("txn_fen"),
+            "share_fen": got.column("amount_fen"),
+        },
+        schema=RECEIVED,
     )
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from fraudlink.model.clock import china_time
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import LIVE, STOP, Event, Order, OrderError
+from fraudlink.trace.order_rules import STOP, Event, Order, OrderError, awaiting, timer_runs
 from fraudlink.trace.orders import expire_due, load_orders, update_order
 from fraudlink.web.context import WebContext
 from fraudlink.web.users import Principal
@@ -55,14 +55,24 @@ class OrderOut(BaseModel):
     evidence: dict[str, Any]
     checks: dict[str, Any]
     requested_at: dt.datetime
-    takes_effect_at: dt.datetime | None
-    expires_at: dt.datetime | None = Field(description="end of the 48 h stop; null for a freeze")
+    takes_effect_at: dt.datetime | None = Field(
+        description="when the institution executed the order; null before"
+    )
+    expires_at: dt.datetime | None = Field(
+        description="end of the 48 h stop, which runs from execution; null before that and "
+        "for a freeze or a block"
+    )
     renewals: int
     state: OrderState
     priority: float
     created_by: str
     seconds_left: int | None = Field(
-        default=None, description="seconds until a live order's timer runs out, when it has one"
+        default=None, description="seconds until an executed stop's timer runs out"
+    )
+    awaiting: Literal["acknowledgement", "execution"] | None = Field(
+        default=None,
+        description="what a live order waits for from its addressee (a stop's 48 h start only "
+        "at execution); null once executed or closed",
     )
     history: list[OrderEventOut] | None = None
 
@@ -76,8 +86,9 @@ def _utc(t: dt.datetime | None) -> dt.datetime | None:
 
 
 def seconds_left(order: Order, now: dt.datetime) -> int | None:
-    """Seconds until a live order's timer runs out (0 when past), None without a running timer."""
-    if order.state not in LIVE or order.expires_at is None:
+    """Seconds until an executed stop's timer runs out (0 when past), None without a running
+    timer (a stop not yet executed, a freeze, a block, a closed order)."""
+    if not timer_runs(order) or order.expires_at is None:
         return None
     return max(0, int((order.expires_at - now).total_seconds()))
 
@@ -98,6 +109,7 @@ def order_out(order: Order, history: list[Event] | None = None,
         row[k] = _utc(row[k])
     row["report_ids"] = list(order.report_ids)
     row["seconds_left"] = seconds_left(order, now) if now is not None else None
+    row["awaiting"] = awaiting(order)
     out = OrderOut.model_validate(row)
     if history is not None:
         out.history = [event_out(e) for e in history]
@@ -155,17 +167,18 @@ def _server_now() -> dt.datetime:
 
 
 def expire_overdue(ctx: WebContext, now: dt.datetime) -> list[str]:
-    """Move stops whose 48 h timer ran out by `now` (never later than the server's clock) to
-    expired, so reads and answers see the real state."""
+    """Move executed stops whose 48 h timer ran out by `now` (never later than the server's
+    clock) to expired, so reads and answers see the real state."""
     # An expiry is stored for everyone: a `now` ahead of the server's clock must not write it.
     with ctx.write_lock:
         return expire_due(ctx.store, min(now, _server_now()))
 
 
 def expire_order(store: Store, order_id: str, now: dt.datetime, note: str = "") -> Order:
-    """Record a stop's expiry asked for at `now`, dated no later than the server's clock;
-    OrderError while its timer still runs by that clock or once it has expired (nothing to
-    record), LookupError if no such order. The caller holds the write lock."""
+    """Record an executed stop's expiry asked for at `now`, dated no later than the server's
+    clock; OrderError while its timer still runs by that clock, before it runs (not executed),
+    or once it has expired (nothing to record), LookupError if no such order. The caller holds
+    the write lock."""
     at = min(now, _server_now())
     found = load_orders(store, order_id=order_id)
     if not found:
@@ -176,7 +189,7 @@ def expire_order(store: Store, order_id: str, now: dt.datetime, note: str = "") 
         raise OrderError(f"{order_id}: the stop already expired at "
                          f"{china_time(found[0].expires_at or at)} China time (UTC+8)")  # fmt: skip
     until = found[0].expires_at
-    if found[0].state in LIVE and until is not None and at < until:
+    if timer_runs(found[0]) and until is not None and at < until:
         later = " (a later `now` is not used for a stored change)" if now > at else ""
         raise OrderError(f"{order_id}: the stop's timer runs until {china_time(until)} China "
                          f"time (UTC+8); it cannot be recorded as expired at {china_time(at)}"
@@ -185,17 +198,18 @@ def expire_order(store: Store, order_id: str, now: dt.datetime, note: str = "") 
 
 
 def renew_order(store: Store, order_id: str, now: dt.datetime, note: str = "") -> Order:
-    """Renew a stop at `now`; OrderError when it has lapsed by the server's clock (a client's
-    earlier `now` cannot revive it), LookupError if no such order. The caller holds the write
-    lock and has expired due stops on the server's clock."""
+    """Renew an executed stop at `now`; OrderError when it has lapsed by the server's clock (a
+    client's earlier `now` cannot revive it) or is not executed (no timer runs yet), LookupError
+    if no such order. The caller holds the write lock and has expired due stops on the server's
+    clock."""
     server = _server_now()
     found = load_orders(store, order_id=order_id)
     if not found:
         raise LookupError(f"no order {order_id}")
     o = found[0]
-    lapsed = o.expires_at is not None and (o.state == "expired" or o.expires_at <= server)
-    if o.kind == STOP and lapsed:
-        assert o.expires_at is not None
+    lapsed = o.state == "expired" or (timer_runs(o) and o.expires_at is not None
+                                      and o.expires_at <= server)  # fmt: skip
+    if o.kind == STOP and lapsed and o.expires_at is not None:
         raise OrderError(f"{order_id}: the stop's 48 h timer ran out at {china_time(o.expires_at)} "
                          f"China time (UTC+8) by the server's clock; a lapsed stop cannot be "
                          "renewed")  # fmt: skip

@@ -233,7 +233,8 @@ def post_orders(body: IssueIn, request: Request, now: Instant | None = NOW,
 
 
 class OrderMove(BaseModel):
-    """What the centre itself does to an order: renew a stop, release, or record its expiry."""
+    """What the centre itself does to an order: renew an executed stop, release (or withdraw a
+    stop the bank has not executed), or record an executed stop's expiry."""
 
     to: Literal["renewed", "released", "expired"]
     note: str = Field(default="", max_length=1000)
@@ -244,8 +245,9 @@ class OrderMove(BaseModel):
 def post_order_move(body: OrderMove, request: Request, order_id: str = Path(max_length=64),
                     now: Instant | None = NOW,
                     who: Principal = Depends(centre)) -> OrderOut:  # fmt: skip
-    """Renew a stop-payment for another 48 hours (at most twice), release an order, or expire
-    a stop whose timer ran out; the order rules decide (409 otherwise)."""
+    """Renew an executed stop-payment for another 48 hours (at most twice), release an order
+    (an executed one, or a stop acknowledged but not executed: withdrawn), or expire an
+    executed stop whose timer ran out; the order rules decide (409 otherwise)."""
     ctx = context(request)
     at = clock.action_time(now)
     try:
@@ -414,7 +416,8 @@ def get_order_queue(request: Request, state: OrderStateQ | None = None,
                     inst: str | None = Query(None, max_length=64),
                     now: Instant | None = NOW,
                     who: Principal = Depends(centre)) -> list[OrderOut]:  # fmt: skip
-    """Every order (or those of one state or institution) with the seconds left on its timer."""
+    """Every order (or those of one state or institution) with the seconds left on an executed
+    stop's timer, and what a live order awaits from its addressee."""
     at = clock.action_time(now)
     # Stops whose 48 h ran out are expired before anyone reads them, by the server's clock: a
     # client's `now` changes the timers it is shown, never what is stored for everyone.

@@ -239,7 +239,8 @@ def get_order(request: Request, order_id: str = Path(max_length=64),
              responses=_errors(400, 401, 403, 404, 409))  # fmt: skip
 def answer_order(body: AnswerIn, request: Request, order_id: str = Path(max_length=64),
                  who: Principal = Depends(member)) -> OrderOut:  # fmt: skip
-    """The addressee's answer: acknowledged, executed with the amount held, or rejected."""
+    """The addressee's answer: acknowledged, executed with the amount held (a stop takes effect
+    then, and its 48 h start), or rejected."""
     _visible_order(request, who, order_id, "order.answer")
     now = _now()
     try:

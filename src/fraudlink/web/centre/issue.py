@@ -51,8 +51,9 @@ def propose(store: Store, traced: TraceResult, report_id: str, now: dt.datetime,
             created_by: str) -> list[Order]:  # fmt: skip
     """Stops and freezes the victim's money calls for now; nothing is stored."""
     positions = traced.positions_of(report_id)
-    stops = propose_stop_payments(store, positions, now, created_by)
-    freezes = propose_freezes(store, positions, now=now, created_by=created_by)
+    stops = propose_stop_payments(store, positions, now, created_by, received=traced.received)
+    freezes = propose_freezes(store, positions, now=now, created_by=created_by,
+                              received=traced.received)  # fmt: skip
     return sorted([*stops, *freezes], key=lambda o: (-o.priority, o.kind != FREEZE, o.account))
 
 
@@ -94,12 +95,13 @@ def issue(
             # Unasked, skip accounts whose stop for this victim's money has used up its period
             # (a freeze is next there); asked for by name, saving refuses them with the reason.
             positions = without_spent_stops(store, positions)
-        orders = propose_stop_payments(store, positions, now, created_by)
+        orders = propose_stop_payments(store, positions, now, created_by,
+                                       received=traced.received)  # fmt: skip
     else:
         try:
             orders = propose_freezes(store, positions,
                                      confirmed_accounts=wanted, now=now,
-                                     created_by=created_by)  # fmt: skip
+                                     created_by=created_by, received=traced.received)  # fmt: skip
         except UnconfirmedAccountError as exc:
             # A freeze is the case unit's: only case-confirmed accounts, named as the field.
             pos = [a.strip() for a in accounts or []].index(exc.accounts[0])

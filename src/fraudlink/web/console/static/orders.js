@@ -8,16 +8,18 @@ export function kindName(kind) {
   return KIND_NAMES[kind] || String(kind).replaceAll("_", " ");
 }
 
-/** Seconds left on an order's timer, from the API's `seconds_left` or its expiry. */
+/** Seconds left on an order's timer, from the API's `seconds_left` or its expiry: only an
+ *  executed stop's timer runs (its 48 h start at execution). */
 function secondsLeft(o) {
   if (o.seconds_left !== undefined && o.seconds_left !== null) return Number(o.seconds_left);
-  if (o.expires_at && ["acknowledged", "executed"].includes(o.state)) return (Date.parse(o.expires_at) - Date.now()) / 1000;
+  if (o.expires_at && o.kind === "stop_payment" && o.state === "executed") return (Date.parse(o.expires_at) - Date.now()) / 1000;
   return null;
 }
 
-/** A timer cell that counts down while the page is open. */
+/** A timer cell that counts down while the page is open; a stop not yet executed awaits the bank. */
 export function timer(o) {
   const left = secondsLeft(o);
+  if ((left === null || Number.isNaN(left)) && o.kind === "stop_payment" && o.awaiting) return `awaiting ${o.awaiting}`;
   if (left === null || Number.isNaN(left)) return "—";
   return el("span", { class: "timer", "data-until": String(Date.now() + left * 1000) }, duration(left));
 }
@@ -37,9 +39,19 @@ export async function orderDetails(o, { fetchHistory = true } = {}) {
       el("dt", {}, "account name"), el("dd", {}, plain(checks.account_name ?? o.account_name)),
       el("dt", {}, "account number"), el("dd", {}, plain(checks.account_number ?? o.account)),
       el("dt", {}, "amount"), el("dd", {}, yuan(checks.amount_fen ?? o.amount_fen)),
+      el("dt", {}, "transaction"), el("dd", {}, plain(checks.txn_id ?? "—")),
       el("dt", {}, "time"), el("dd", {}, chinaTime(checks.time)))),
     el("div", {}, el("h4", {}, "Legal basis"), el("p", { class: "small" }, o.legal_basis || "—"),
       el("p", { class: "small muted" }, `created by ${o.created_by || "—"}; priority ${o.priority != null ? Number(o.priority).toFixed(1) : "—"}; renewals ${o.renewals ?? 0}`))));
+  // The inflows the institution matches before it holds (name, number, amount, time of each).
+  const inflows = checks.transactions || [];
+  if (inflows.length > 1) {
+    box.append(el("h4", {}, "Transactions to match"), table([
+      { label: "Transaction", key: "txn_id" },
+      { label: "Amount", num: true, value: (t) => yuan(t.amount_fen) },
+      { label: "Time", value: (t) => chinaTime(t.time) },
+    ], inflows));
+  }
   const victims = (o.evidence && o.evidence.victims) || [];
   if (victims.length) {
     box.append(el("h4", {}, "Evidence: victims' money on this account"), table([

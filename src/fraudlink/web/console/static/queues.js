@@ -103,14 +103,16 @@ async function loadOrders() {
   box.replaceChildren(orderTable(rows, { empty: "No order in this queue.", actions: orderMoves }));
 }
 
-// What the centre itself may do to an order (fraudlink.trace.order_rules): renew a live stop for
-// another 48 hours (at most twice), release an executed order.
+// What the centre itself may do to an order (fraudlink.trace.order_rules): renew an executed stop
+// for another 48 hours (at most twice; its 48 h run from execution), release an executed order,
+// withdraw a stop the bank acknowledged but has not executed.
 function orderMoves(o) {
   const moves = [];
-  if (o.kind === "stop_payment" && ["acknowledged", "executed"].includes(o.state) && (o.renewals || 0) < 2) {
+  if (o.kind === "stop_payment" && o.state === "executed" && (o.renewals || 0) < 2) {
     moves.push(["renewed", "Renew 48 h"]);
   }
   if (o.state === "executed") moves.push(["released", "Release"]);
+  if (o.kind === "stop_payment" && o.state === "acknowledged") moves.push(["released", "Withdraw"]);
   return moves.map(([to, label]) => {
     const b = el("button", { type: "button", "data-move": to }, label);
     b.addEventListener("click", async () => {

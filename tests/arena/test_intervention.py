@@ -92,10 +92,10 @@ def test_the_institution_delay_overrides_the_kind_delay() -> None:
     assert w.stops == {"M1": at(1), "M2": at(60)}
 
 
-def warning(target: str, minutes: float) -> Action:
+def warning(target: str, minutes: float, msisdn: str | None = "13900000009") -> Action:
     return Action(kind=WARNING, decided_at=at(minutes), target=target, target_kind="idno",
-                  addressee="96110 desk", basis="test", evidence="test", grade="medium",
-                  channel="call_96110")  # fmt: skip
+                  msisdn=msisdn, addressee="96110 desk", basis="test", evidence="test",
+                  grade="medium", channel="call_96110")  # fmt: skip
 
 
 def test_a_dissuaded_victim_stops_paying_and_their_later_payments_vanish() -> None:
@@ -130,6 +130,9 @@ def test_warning_outcomes_follow_the_truth() -> None:
     never.on_actions([warning("V1", 80)], at(80))
     assert never.warnings[0].case.outcome == "unreachable"
     assert never.warnings[0].reached_at is None
+    no_phone = ActedWorld(truth(), config(**sure), seed=1)  # a call needs a number to ring
+    no_phone.on_actions([warning("V1", 80, msisdn=None)], at(80))
+    assert no_phone.warnings[0].case.outcome == "unreachable"
 
 
 def test_a_warning_reaching_a_victim_already_dissuaded_is_not_already_paid() -> None:

@@ -121,8 +121,18 @@ def test_a_channel_the_desk_does_not_give_the_grade_is_refused(tmp_path: Path, d
     pq.write_table(_with(_log(), 2, channel="carrier_pigeon"), path)
     _refused(db, path, "row 2: channel 'carrier_pigeon'", "sends a high warning by visit")
     swapped = tmp_path / "swapped.parquet"  # a real channel, but another grade's
-    pq.write_table(_with(_log(), 4, channel="visit"), swapped)
+    pq.write_table(_with(_log(), 4, channel="visit", msisdn="13800000004"), swapped)
     _refused(db, swapped, "row 4: channel 'visit'", "sends a low warning by sms_12381")
+
+
+def test_a_person_with_no_phone_is_visited_whatever_the_grade(tmp_path: Path, db: Path) -> None:
+    """The desk visits someone no call or SMS can reach; the log of such a visit loads."""
+    path = tmp_path / "no-phone.parquet"
+    pq.write_table(_with(_log(), 4, channel="visit", msisdn=None), path)
+    code, out = _load(db, path)
+    assert code == 0, out
+    with Store(db) as s:
+        assert [w.channel for w in list_warnings(s.con)].count("visit") == 2
 
 
 @pytest.mark.parametrize(

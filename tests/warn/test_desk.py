@@ -44,12 +44,19 @@ def test_a_fraud_site_alone_is_low_and_with_contact_medium() -> None:
     assert grade([item(SITE), item(CONTACT, dur=1)]) == "medium"
 
 
-def evidence(rows: list[dict]) -> pa.Table:
+def test_repeated_short_contact_counts_only_when_it_is_from_known_numbers() -> None:
+    # The desk now sees short calls from suspected numbers too: one beside a known number's
+    # hang-up is dialling noise, not a repetition.
+    assert grade([item(CONTACT, known=True, dur=5), item(CONTACT, dur=5, minutes=3)]) is None
+    assert grade([item(CONTACT, known=True, dur=5), item(CONTACT, known=True, minutes=3)]) == "low"
+
+
+def evidence(rows: list[dict], phone: str | None = "13900000000") -> pa.Table:
     base = {n: None for n in EVIDENCE.names}
     t = pa.Table.from_pylist([{**base, **r} for r in rows], schema=EVIDENCE)
     n = t.num_rows
     t = t.append_column("idno", pa.array([r.get("idno", "110101199001011234") for r in rows]))
-    return t.append_column("phone", pa.array(["13900000000"] * n))
+    return t.append_column("phone", pa.array([phone] * n, pa.string()))
 
 
 def test_the_desk_warns_once_per_grade_and_again_when_it_rises() -> None:
@@ -102,3 +109,42 @@ def test_evidence_in_words_keeps_short_calls_and_says_what_is_known_of_an_accoun
     (w,) = desk.consider(evidence([talk, {**paid, "known": True}]), T0)
     assert "longest 4 min 10 s" in w.evidence
     assert "(known fraud: 6222020200000000006)" in w.evidence
+
+
+PAID_KNOWN = {"evidence": PAYMENT, "at": T0, "flagged": "6222020200000000006", "known": True,
+              "amount_fen": 500_000}  # fmt: skip
+
+
+def test_a_person_with_no_phone_is_visited_instead_of_called_or_texted() -> None:
+    desk = WarningDesk()
+    site = {"evidence": SITE, "at": T0, "flagged": "https://bad.example/"}
+    cases = [([PAID_KNOWN], "medium", "a call from 96110"), ([site], "low", "an SMS from 12381")]
+    for rows, g, instead in cases:
+        (w,) = WarningDesk().consider(evidence(rows, phone=None), T0)
+        assert (w.grade, w.channel, w.msisdn) == (g, "visit", None)  # the grade stays
+        assert w.addressee.startswith("police station")
+        assert "no phone on record" in w.evidence and f"a visit instead of {instead}" in w.evidence
+    # With a phone, the grade's own channel.
+    (w,) = desk.consider(evidence([PAID_KNOWN]), T0)
+    assert (w.channel, w.addressee) == ("call_96110", "96110 desk")
+    assert "no phone" not in w.evidence
+
+
+def test_a_visit_goes_to_the_station_of_the_persons_district() -> None:
+    asked: list[list[str]] = []
+
+    def locate(idnos: list[str]) -> dict[str, tuple[str, str]]:
+        asked.append(idnos)
+        return {"110101199001011234": ("450103", "household registry")}
+
+    talk = {"evidence": CONTACT, "at": T0, "flagged": "13800000000", "known": True,
+            "duration_s": DEEP_CALL_S}  # fmt: skip
+    rows = [talk, {**talk, "idno": "450102199001011234"}, {**PAID_KNOWN, "idno": "P3"}]
+    out = WarningDesk().consider(evidence(rows), T0, locate)
+    by = {w.target: w for w in out}
+    assert by["110101199001011234"].addressee == "police station, 450103"
+    assert "district 450103 (household registry)" in by["110101199001011234"].evidence
+    # Nothing in the feeds says where the second person lives: the station is not made up.
+    assert by["450102199001011234"].addressee == "police station (district unknown)"
+    assert by["P3"].addressee == "96110 desk"  # not a visit: not located
+    assert asked == [["110101199001011234", "450102199001011234"]]  # once, for the visits only

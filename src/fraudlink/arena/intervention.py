@@ -145,7 +145,10 @@ class ActedWorld:
         case = advance(advance(case, "dispatched", dispatched), "handed_off", dispatched)
         attempt = a.decided_at + _minutes(w["delay_minutes"][ch])
         eps = self._by_victim.get(a.target, [])
-        if _draw(self.seed, "reach|" + a.action_id) >= w["reach"][ch]:
+        # A call or SMS to someone with no phone on record reaches nobody (the desk visits them
+        # instead; an action log from elsewhere may not).
+        no_phone = ch != "visit" and not a.msisdn
+        if no_phone or _draw(self.seed, "reach|" + a.action_id) >= w["reach"][ch]:
             case = advance(case, "closed", attempt, "unreachable")
             self.warnings.append(WarningRecord(a, case, None, eps))
             return

@@ -33,10 +33,10 @@ from fraudlink.store import Store
 from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.warn import (
-    CONTACT,
     EVIDENCE,
     TALK_S,
     WarningDesk,
+    dialling_noise,
     flagged_contacts,
     fraud_site_events,
     payments_to_flagged,
@@ -221,12 +221,34 @@ class Engine:
         evidence = pa.concat_tables([EVIDENCE.empty_table(), *parts])
         if evidence.num_rows == 0:
             return []
-        # One short call or SMS from a suspected number earns nothing on its own (see the desk);
-        # only what can earn a grade is looked up.
-        strong = pc.or_(pc.greater_equal(pc.fill_null(evidence.column("duration_s"), 0), TALK_S),
-                        pc.or_(pc.not_equal(evidence.column("evidence"), CONTACT),
-                               evidence.column("known")))  # fmt: skip
-        evidence = evidence.filter(strong)
-        if evidence.num_rows == 0:
-            return []
-        return self.desk.consider(self.people.attach(evidence), now)
+        desk, people = self.desk, self.people
+        # A short call or SMS from a number only suspected earns nothing on its own (see the
+        # desk), but it is evidence for whoever earns more within a day: the desk holds it by
+        # the number called, and sees it only for the people it has other evidence on. This
+        # batch's rows are resolved to their person (a dictionary probe a row, a few hundred a
+        # batch at city scale); earlier short contact comes from the memory, for the people
+        # who were not under watch when it came.
+        noise = dialling_noise(evidence, TALK_S)
+        idno = people.holders(evidence)
+        earning = {i for i, s in zip(idno, noise, strict=True) if i is not None and not s}
+        called = {i for i, s in zip(idno, noise, strict=True) if i is not None and s}
+        watched = desk.watching(called | earning, now)
+        fresh = earning - watched
+        numbers = people.numbers(fresh) if fresh else {}
+        earlier = desk.noise.of(list(numbers), now) if numbers else None
+        if noise.any():
+            desk.noise.hold(evidence.filter(pa.array(noise)), now)
+        keep = [i is not None and (not s or i in watched or i in earning) for i, s in
+                zip(idno, noise, strict=True)]  # fmt: skip
+        if not any(keep):
+            return []  # no one earned anything, and no one under watch was called
+        who = [i for i, k in zip(idno, keep, strict=True) if k]
+        evidence = evidence.filter(pa.array(keep, pa.bool_()))
+        if earlier is not None and earlier.num_rows:
+            who += [numbers[n] for n in earlier.column("msisdn").to_pylist()]
+            evidence = pa.concat_tables([evidence, earlier])
+
+        def locate(idnos: list[str]) -> dict[str, tuple[str, str]]:
+            return people.districts(self.store, idnos, lambda: self.work.flush(REGISTRATIONS))
+
+        return desk.consider(people.attach(evidence, who), now, locate)

@@ -1,13 +1,15 @@
 """Early warning (预警劝阻): screen each batch for people in contact with fraud, grade them, and
 decide who is warned by which channel; the warning's life after the decision (`lifecycle`).
 
-Public face: `FlagSet`, the screening functions, `WarningDesk`, `grade`, `CHANNELS`, and the
-lifecycle (`WarningCase`, `advance`, `OUTCOMES`).
+Public face: `FlagSet`, the screening functions, `WarningDesk`, `grade`, `CHANNELS`, the memory
+of short contact from suspected numbers (`ShortContacts`, `dialling_noise`), and the lifecycle
+(`WarningCase`, `advance`, `OUTCOMES`).
 """
 
 from fraudlink.warn.desk import CHANNELS, GRADES, TALK_S, WarningDesk, grade
 from fraudlink.warn.flags import FlagSet
 from fraudlink.warn.lifecycle import OUTCOMES, STATES, WarningCase, advance, open_case
+from fraudlink.warn.noise import ShortContacts, dialling_noise
 from fraudlink.warn.screen import (
     CONTACT,
     EVIDENCE,
@@ -25,9 +27,11 @@ __all__ = [
     "STATES",
     "TALK_S",
     "FlagSet",
+    "ShortContacts",
     "WarningCase",
     "WarningDesk",
     "advance",
+    "dialling_noise",
     "flagged_contacts",
     "fraud_site_events",
     "grade",

@@ -240,10 +240,14 @@ def check_action_log(table: pa.Table) -> pa.Table:
         ("grade", pc.invert(pc.fill_null(pc.is_in(grade, pa.array(GRADES)), False)),
          f"not one of {', '.join(reversed(GRADES))}"),
     ]  # fmt: skip
-    # Judged only where the grade is one: a bad grade has no channel to match.
-    checks.append(("channel", pc.and_(pc.is_valid(want_channel), pc.invert(pc.fill_null(
-        pc.equal(cols["channel"], want_channel), False))),
-        "the warning desk sends a {grade} warning by {want}"))  # fmt: skip
+    # Judged only where the grade is one: a bad grade has no channel to match. A person with no
+    # phone on record is visited whatever the grade (the desk's rule), so that is no fault.
+    visited_no_phone = pc.fill_null(
+        pc.and_(pc.is_null(cols["msisdn"]), pc.equal(cols["channel"], "visit")), False)
+    checks.append(("channel", pc.and_(pc.is_valid(want_channel), pc.invert(pc.or_(pc.fill_null(
+        pc.equal(cols["channel"], want_channel), False), visited_no_phone))),
+        "the warning desk sends a {grade} warning by {want}, or a visit to someone with no "
+        "phone"))  # fmt: skip
     masks = [bad if name == "kind" else pc.and_(is_warning, bad) for name, bad, _ in checks]
     any_bad = masks[0]
     for m in masks[1:]:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.match.sources import SEIZED_KINDS
+from fraudlink.model.identifiers import Phone
 from fraudlink.warn import FlagSet
 
 INDICATOR_TO_FLAGS = {"phone": "phones", "account": "accounts", "card": "accounts",
@@ -76,6 +77,10 @@ def known_from_batch(
         found += _pairs(t, "kind", "value", "inst_id")
     new = NewlyKnown()
     for kind, value, ref in found:
+        if kind == "phone" and Phone.line_kind(value) == "service":
+            # A reported 95588 is the bank's own line, spoofed: flagging it would warn every
+            # customer the bank calls. It stays findable by rapid comparison, not screened.
+            continue
         fs = flags.of(kind)
         if fs is None or not fs.mark_known([value]):
             continue

@@ -163,13 +163,19 @@ def test_refused_ledger_rows_are_kept_beside_the_scores(tmp_path: Path) -> None:
     assert len(duckdb.sql(f"select * from '{out}'").fetchall()) == 2
 
 
-def test_labels_outside_the_ledger_leave_the_shipped_model(tmp_path: Path) -> None:
-    """Known mules the ledger never names cannot train a model; the shipped one still scores."""
+def one_payment_ledger(tmp_path: Path) -> Path:
+    """A bank's ledger export of one payment between two cards."""
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(
         "id,from,to,amount,time\n"
         "1,6222020200000000006,6217000010000000003,500.00,2026-03-01T10:00:00+00:00\n"
     )
+    return ledger
+
+
+def test_labels_outside_the_ledger_leave_the_shipped_model(tmp_path: Path) -> None:
+    """Known mules the ledger never names cannot train a model; the shipped one still scores."""
+    ledger = one_payment_ledger(tmp_path)
     known = tmp_path / "known.csv"
     known.write_text("account\n6222020200000000014\n")
     out, plain = tmp_path / "scores.csv", tmp_path / "plain.csv"
@@ -197,11 +203,7 @@ def test_a_bad_label_is_refused_with_its_row_counted_like_ingest(tmp_path: Path)
 
 def test_the_chinese_terms_appear_once_beside_their_english_names(tmp_path: Path) -> None:
     """The last progress line says what the scores are; the CSV's header is unchanged."""
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text(
-        "id,from,to,amount,time\n"
-        "1,6222020200000000006,6217000010000000003,500.00,2026-03-01T10:00:00+00:00\n"
-    )
+    ledger = one_payment_ledger(tmp_path)
     out = tmp_path / "scores.csv"
     args = ["detect", "--transactions", str(ledger), "--profile", "transactions", "--out", str(out)]
     result = CliRunner().invoke(cli, args)

@@ -170,3 +170,12 @@ def test_the_reason_says_a_service_line_is_spoofed(store_path: Path) -> None:
         w = node_weights(store, nodes, total_reports=len(REPORTS))["tel:95588"]
     assert "a public service line, spoofed by many" in w.reason
     assert w.weight < LINK_THRESHOLD
+
+
+def test_a_phone_value_kept_unread_weighs_as_a_phone(store_path: Path) -> None:
+    """Migration 6 keeps what it cannot read (`110`): weighing it must not fail the linking."""
+    nodes = pa.table({"report_id": pa.array([None], pa.string()), "node_id": ["tel:+86110"],
+                      "kind": ["phone"], "value": ["110"]})  # fmt: skip
+    with Store(store_path) as store:
+        w = node_weights(store, nodes, total_reports=len(REPORTS))["tel:+86110"]
+    assert w.weight == 1.0 and "spoofed" not in w.reason

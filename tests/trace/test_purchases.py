@@ -28,7 +28,7 @@ H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
 D = dt.timedelta(days=1)
 PAID_AT = T0 + 6 * D + 10 * H  # the victim's payment
-NOW = PAID_AT + 2 * H
+NOW = PAID_AT + 3 * H  # the seller was paid 2 h 12 min before: time enough to judge it
 BUYERS = ("B1", "B2", "B3", "B4", "B5")
 
 
@@ -180,3 +180,41 @@ def test_a_transfer_to_the_seller_is_a_hop_not_a_purchase(tmp_path: Path) -> Non
     with make_store(tmp_path / "s.duckdb", led) as s:
         held = {o.account for o in propose_stop_payments(s, trace_all(s, NOW).positions, NOW)}
     assert held == {"L1", "L2", "S"}
+
+
+def test_a_mule_card_with_camouflage_money_is_stopped_until_and_after_it_moves_the_money(
+    tmp_path: Path,
+) -> None:
+    """One friend's 50 yuan, kept for days, makes a card look like it holds money; the chain
+    then pays it by a merchant QR code. Until the chain's money has had time to move the card
+    is stopped like any holder, and once it has swept the money on it is a pass-through."""
+    led = Ledger()
+    led.pay(T0 + 3 * D, "FRIEND", "MULE", 5_000, "transfer")
+    led.pay(PAID_AT, "V", "L1", 1_000_000, "transfer")
+    led.pay(PAID_AT + 65 * M, "L1", "MULE", 980_000, "merchant")
+    soon = PAID_AT + 80 * M
+    with make_store(tmp_path / "s.duckdb", led) as s:
+        book = book_of(s)
+        got = traced_orders(s, ["R1"], soon, set(), book=book)
+        assert sorted(a.target for a in got.actions) == ["L1", "MULE"]
+        s.con.execute(
+            "insert into transactions (txn_id, time, from_account, to_account, amount_fen, "
+            "channel) values (99, ?, 'MULE', 'L3', 970000, 'transfer')", [PAID_AT + 100 * M])
+        s.con.execute(
+            "insert into bank_accounts (account, inst_id, account_class, holder_kind, owner_idno,"
+            " owner_name, opened_at) values ('L3', 'ICBC', 2, 'personal', 'ID-L3', 'h', ?)",
+            [T0 - 100 * D])
+        book.add(s.arrow("select * from transactions where txn_id = 99"))
+        later = PAID_AT + 4 * H
+        held = {o.account for o in propose_stop_payments(s, trace_all(s, later).positions, later)}
+        assert {"MULE", "L3"} <= held
+        again = traced_orders(s, ["R1"], later, {"L1"}, book=book)
+        assert "L3" in {a.target for a in again.actions}
+
+
+def test_a_seller_paid_for_goods_has_no_deposit_to_return(store: Store) -> None:
+    """Returns (原路返还) come out of victims' money left on an account: the seller's sale is
+    none, even if a case unit froze the seller's account by hand."""
+    r = trace_all(store, NOW)
+    assert r.deposits("S").num_rows == 0
+    assert {d["account"] for d in r.deposits().to_pylist()} == {"L1", "L2"}

@@ -46,9 +46,12 @@ def test_the_sellers_figures_are_those_of_their_definition(
         ins = [(at, f, fen) for at, f, t, fen in inside if t == a]
         own = [f for _, f, _ in ins if f not in chain]
         outs = [(at, fen) for at, f, _, fen in inside if f == a]
-        old = [(at, fen) for at, _, fen in ins if at <= hi - PASS_ON]
-        passed = sum(min(fen, sum(o for ot, o in outs if at <= ot <= at + PASS_ON))
-                     for at, fen in old)  # fmt: skip
-        received = sum(fen for _, fen in old)
-        share = passed / received if received else None
-        assert got[a] == (len(own), len(set(own)), share), a
+        shares = []
+        for mine in (True, False):  # its own money, then the chain's
+            old = [(at, fen) for at, f, fen in ins
+                   if at <= hi - PASS_ON and (f not in chain) == mine]  # fmt: skip
+            passed = sum(min(fen, sum(o for ot, o in outs if at <= ot <= at + PASS_ON))
+                         for at, fen in old)  # fmt: skip
+            received = sum(fen for _, fen in old)
+            shares.append(passed / received if received else None)
+        assert got[a] == (len(own), len(set(own)), *shares), a

@@ -189,7 +189,7 @@ class Engine:
             return []
         out: list[Action] = []
         if (calls := batch.events.get("calls")) is not None:
-            self.flags.phones.add_suspected(self.bursts.add(calls, now), "bursts")
+            self.flags.suspect_numbers(self.bursts.add(calls, now), "bursts", replace=False)
         if self.last_detect is None or now - self.last_detect >= p.detect_every:
             self.last_detect = now
             self.work.flush()

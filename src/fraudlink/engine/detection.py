@@ -64,7 +64,7 @@ def sim_actions(
     nums = s.column("msisdn").to_pylist()
     scores = s.column("score").to_pylist()
     reasons = s.column("reasons").to_pylist()
-    flags.phones.set_suspected(dict(zip(nums, scores, strict=True)), "sim_scores")
+    flags.suspect_numbers(dict(zip(nums, scores, strict=True)), "sim_scores", replace=True)
     to_block = {n: f"SIM score {sc:.2f}: {r}" for n, sc, r in zip(nums, scores, reasons,
                 strict=True) if sc >= policy.sim_block}  # fmt: skip
     out = block_numbers(store, to_block, now, blocked)

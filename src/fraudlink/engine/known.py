@@ -29,6 +29,16 @@ class Flags:
     urls: FlagSet = field(default_factory=FlagSet)
     apps: FlagSet = field(default_factory=FlagSet)
 
+    def suspect_numbers(self, scores: dict[str, float], source: str, replace: bool) -> int:
+        """Suspect numbers a detector scored (replacing its earlier ones, or adding to them),
+        leaving out public service codes: a spoofed 95588 is the bank's, and 12381 and 96110 are
+        the centre's own warning lines, whose short calls look like a fraud line's dialling."""
+        scores = {n: sc for n, sc in scores.items() if not Phone.is_service(n)}
+        if replace:
+            self.phones.set_suspected(scores, source)
+            return len(scores)
+        return self.phones.add_suspected(scores, source)
+
     def of(self, kind: str) -> FlagSet | None:
         """The flag set of an indicator kind, None for kinds nobody screens (idno, imei...)."""
         name = INDICATOR_TO_FLAGS.get(kind)
@@ -77,7 +87,7 @@ def known_from_batch(
         found += _pairs(t, "kind", "value", "inst_id")
     new = NewlyKnown()
     for kind, value, ref in found:
-        if kind == "phone" and Phone.line_kind(value) == "service":
+        if kind == "phone" and Phone.is_service(value):
             # A reported 95588 is the bank's own line, spoofed: flagging it would warn every
             # customer the bank calls. It stays findable by rapid comparison, not screened.
             continue

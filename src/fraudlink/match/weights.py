@@ -152,7 +152,7 @@ def rarity(
             return 1.0, f"{ip_kind or 'unknown'} address, {n} accounts log in from it"
         return COMMON_IP_USERS / n, f"{n} accounts log in from it"
     if kind == "phone":
-        if value is not None and Phone.line_kind(value) == "service":
+        if value is not None and Phone.is_service(value):
             # Gangs spoof the displayed number of a bank's or an operator's line (95588, 10086);
             # two reports naming it share a disguise, not a gang.
             return SERVICE_LINE_FACTOR, "a public service line, spoofed by many"

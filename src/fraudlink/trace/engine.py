@@ -24,7 +24,7 @@ from fraudlink.store import Store
 from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.trace.match_payments import MATCHED, match_payments, match_payments_in_book
-from fraudlink.trace.purchases import as_purchases, sellers_of_goods, spent_on_goods
+from fraudlink.trace.purchases import GOODS, as_purchases, sellers_of_goods, spent_on_goods
 from fraudlink.trace.replay import replay
 from fraudlink.trace.subledger import seed_transactions, subledger
 from fraudlink.trace.tables import (
@@ -68,8 +68,12 @@ class TraceResult:
         return self.exits.filter(pc.equal(self.exits.column("report_id"), report_id))
 
     def deposits(self, account: str | None = None) -> pa.Table:
-        """Victim-attributed deposits into one account (DEPOSITS), or into every account."""
-        return deposits_table(self.trail_rows, self.paying, account)
+        """Victim-attributed deposits into one account (DEPOSITS), or into every account. A
+        payment for goods is no deposit: the seller was paid in good faith, and returns
+        (原路返还) come only out of money the victims' trail left on an account."""
+        goods = self.exits.filter(pc.equal(self.exits.column("channel"), GOODS)).column("txn_id")
+        trail = self.trail_rows.filter(pc.invert(pc.is_in(self.trail_rows.column("txn_id"), goods)))
+        return deposits_table(trail, self.paying, account)
 
 
 def ledger_end(store: Store) -> datetime:

@@ -12,7 +12,12 @@ From the ledger alone, an account a chain account pays is taken for a seller of 
   money reached (buyers, employers, friends), at least `MIN_PAYERS` of them;
 - it holds money instead of passing it on: of the money it received in the window (up to
   `PASS_ON` before now, so each inflow had the time), less than `PASSED_ON_MAX` left again
-  within `PASS_ON` of arriving. Mule cards pass nearly all of it on within minutes to hours.
+  within `PASS_ON` of arriving, counted apart for its own money and for the chain's (a
+  pass-through with buyers of its own fails the first, a mule card keeping a friend's small
+  payment the second). Mule cards pass nearly all of it on within minutes to hours;
+- the chain paid it at least `PASS_ON` before now, so the chain's own money is among what is
+  judged: until then it is stopped like any other holder (a mule card given a little
+  camouflage money of its own would otherwise pass for a seller, and be let off).
 
 A busy account (`BUSY_INFLOWS` own payments in its last `BUSY_WINDOW`: a shop) is judged on
 that day alone. Only the accounts in question are read (from the engine's `LedgerBook`, or one
@@ -67,7 +72,8 @@ where (to_account in (select unnest($accounts::varchar[]))
   and time > $lo and time <= $hi
 """
 
-Stats = tuple[int, int, float | None]  # own inflows, own payers, share passed on (None: no money)
+# own inflows, own payers, and the shares passed on of its own money and of the chain's (None: none)
+Stats = tuple[int, int, float | None, float | None]
 
 
 def sellers_of_goods(
@@ -79,7 +85,7 @@ def sellers_of_goods(
     from the `LedgerBook` when given, else from one query of the store. Busy accounts are judged
     on their last `BUSY_WINDOW`, the others on their last `WINDOW`. Given the book, a verdict
     reached less than `REJUDGE` before `as_of` (never after it) is reused."""
-    accounts, chain = _candidates(ledger)
+    accounts, chain = _candidates(ledger, as_of)
     known = _VERDICTS.setdefault(book, {}) if book is not None else {}
     now = epoch_us(as_of)
     fresh = {a: known[a][1] for a in accounts
@@ -101,14 +107,21 @@ def sellers_of_goods(
 
 
 def _seller(s: Stats) -> bool:
-    """Payers of its own, and it holds what it is paid instead of passing it on."""
-    _, payers, passed = s
-    return payers >= MIN_PAYERS and (passed is None or passed < PASSED_ON_MAX)
+    """Payers of its own, and it holds what it is paid instead of passing it on: its own money
+    (no such money that had the time to move, no verdict of holding) and the chain's alike. A
+    pass-through with buyers, or a mule card holding a friend's small payment, fails one."""
+    _, payers, own, chain = s
+    return (payers >= MIN_PAYERS and own is not None and own < PASSED_ON_MAX
+            and (chain is None or chain < PASSED_ON_MAX))  # fmt: skip
 
 
-def _candidates(ledger: pa.Table) -> tuple[list[str], pa.Array]:
+def _candidates(ledger: pa.Table, as_of: datetime) -> tuple[list[str], pa.Array]:
     """The accounts a chain account paid by a purchase, that no reported victim paid (sorted),
-    and the chain: every account the sub-ledger pays into (all the victims' money reached)."""
+    and the chain: every account the sub-ledger pays into (all the victims' money reached).
+
+    An account the chain paid less than `PASS_ON` before `as_of` is left out: whether it passes
+    that money on is not known yet, and a mule card with a little camouflage money of its own
+    looks like a seller until it does."""
     to, frm = ledger.column("to_account"), ledger.column("from_account")
     seed = pc.is_valid(ledger.column("report_id"))
     chain = pc.unique(pc.drop_null(to))
@@ -117,7 +130,12 @@ def _candidates(ledger: pa.Table) -> tuple[list[str], pa.Array]:
         pc.and_(pc.invert(seed), pc.is_in(ledger.column("channel"), pa.array(PURCHASE_CHANNELS))),
         pc.and_(pc.is_in(frm, chain), pc.invert(pc.is_in(to, paid))),
     )
-    found = pc.unique(pc.drop_null(to.filter(pc.fill_null(bought, False))))
+    bought = pc.fill_null(bought, False)
+    found = pc.unique(pc.drop_null(to.filter(bought)))
+    recent = pc.greater(pc.cast(pc.cast(ledger.column("time"), TIME), pa.int64()),
+                        epoch_us(as_of) - _us(PASS_ON))  # fmt: skip
+    unsettled = pc.unique(pc.drop_null(to.filter(pc.and_(bought, pc.fill_null(recent, False)))))
+    found = found.filter(pc.invert(pc.is_in(found, unsettled)))
     return sorted(found.to_pylist()), chain
 
 
@@ -139,8 +157,9 @@ def _stats(
     rows: pa.Table, accounts: list[str], chain: pa.Array, lo: datetime, hi: datetime
 ) -> dict[str, Stats]:
     """Per account, over (lo, hi]: inflows and distinct payers from outside the chain, and the
-    share of the money received (up to `PASS_ON` before `hi`, so each inflow had the time)
-    that left again within `PASS_ON` of arriving, each inflow counting at most its own amount.
+    shares of the money received (up to `PASS_ON` before `hi`, so each inflow had the time)
+    that left again within `PASS_ON` of arriving, each inflow counting at most its own amount:
+    of its own money (from outside the chain), and of the chain's.
     In whole columns: an account's outflows are summed over each inflow's window by one sort
     and two binary searches."""
     k = len(accounts)
@@ -157,15 +176,17 @@ def _stats(
     n_payers = np.bincount(pairs // (int(payer.max(initial=0)) + 1), minlength=k)
     n_own = np.bincount(to[own], minlength=k)
     old = (to >= 0) & (us <= epoch_us(hi) - _us(PASS_ON))
-    received = np.zeros(k, np.int64)
-    np.add.at(received, to[old], fen[old])
-    passed = np.zeros(k, np.int64)
-    np.add.at(passed, to[old], _passed_on(to[old], us[old], fen[old], frm, us, fen))
-    return {
-        a: (int(n_own[i]), int(n_payers[i]),
-            float(passed[i] / received[i]) if received[i] else None)
-        for i, a in enumerate(accounts)
-    }  # fmt: skip
+    sent = np.zeros(len(to), np.int64)
+    sent[old] = _passed_on(to[old], us[old], fen[old], frm, us, fen)
+    shares = []
+    for part in (old & own, old & (to >= 0) & ~own):
+        received = np.zeros(k, np.int64)
+        np.add.at(received, to[part], fen[part])
+        passed = np.zeros(k, np.int64)
+        np.add.at(passed, to[part], sent[part])
+        shares.append([float(p / r) if r else None for p, r in zip(passed, received, strict=True)])
+    return {a: (int(n_own[i]), int(n_payers[i]), shares[0][i], shares[1][i])
+            for i, a in enumerate(accounts)}  # fmt: skip
 
 
 def _passed_on(

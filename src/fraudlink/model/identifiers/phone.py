@@ -206,3 +206,9 @@ class Phone(IdentifierType):
         if len(number) == SERVICE_LENGTH:
             return "service"
         return "hotline" if len(number) == HOTLINE_LENGTH else "mobile"
+
+    @staticmethod
+    def is_service(value: str) -> bool:
+        """Whether a stored value is a clean public service code (95588, 10086); False for
+        anything else, including values an older store kept unread."""
+        return Phone.validate(value) and Phone.line_kind(value) == "service"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from fraudlink.model import identifiers
 from fraudlink.model.docs import render_data_model_tables
 from fraudlink.model.tables import ALL_TABLES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 BEGIN, END = "<!-- BEGIN GENERATED: tables -->\n", "<!-- END GENERATED: tables -->"
-PREFIX = {"phone": "tel"}
 
 
 def cells(line: str) -> list[str]:
@@ -61,8 +61,11 @@ def test_columns_are_documented_with_type_required_and_identifier(name: str) -> 
         assert typ == col.type, f"{name}.{col.name}: documented as {typ}, is {col.type}"
         assert required == ("yes" if col.required else "no"), f"{name}.{col.name}: required"
         if col.identifier:
-            prefix = PREFIX.get(col.identifier, col.identifier)
-            assert f"`{prefix}:`" in identifier, f"{name}.{col.name}: identifier {identifier!r}"
+            # The node-id prefix the registry gives the kind: a `mobile` column's values are
+            # `tel:` nodes like a `phone` column's.
+            prefix = identifiers.get(col.identifier).prefix
+            assert identifier.startswith(col.identifier), f"{name}.{col.name}: {identifier!r}"
+            assert f"`{prefix}`" in identifier, f"{name}.{col.name}: identifier {identifier!r}"
         else:
             assert identifier == "", f"{name}.{col.name} is not an identifier"
         assert col.doc in description

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from fraudlink.model import identifiers
 from fraudlink.model.schema import Column, Table
 from fraudlink.model.tables import ALL_TABLES
-
-# Node-id prefix of each identifier kind, where it differs from the kind's name.
-NODE_PREFIX = {"phone": "tel"}
 
 _GROUPS = (
     ("entity", "Entity feeds", "feeds"),
@@ -16,10 +14,11 @@ _GROUPS = (
 
 
 def identifier_label(kind: str | None) -> str:
-    """How the identifier column shows a kind: `phone (tel:)`, or empty for none."""
+    """How the identifier column shows a kind: `phone (tel:)`, `mobile (tel:)`, or empty."""
     if kind is None:
         return ""
-    return f"{kind} (`{NODE_PREFIX.get(kind, kind)}:`)"
+    # The registry's prefix: a `mobile` column's values are `tel:` nodes, like a `phone` column's.
+    return f"{kind} (`{identifiers.get(kind).prefix}`)"
 
 
 def column_description(col: Column) -> str:

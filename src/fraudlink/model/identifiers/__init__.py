@@ -8,6 +8,14 @@ for one value, ``clean_array`` for a whole ingested column, ``validate`` and ``n
     '13812345678'
     >>> identifiers.Phone.node_id("13812345678")
     'tel:+8613812345678'
+
+A column that can hold only a mobile (a SIM card's number) declares the narrower ``mobile``,
+which refuses a service code but names a mobile exactly as ``phone`` does::
+
+    >>> identifiers.get("mobile").clean("95588") is None
+    True
+    >>> identifiers.get("mobile").node_id("13812345678")
+    'tel:+8613812345678'
 """
 
 from fraudlink.model.identifiers.app import App
@@ -17,14 +25,23 @@ from fraudlink.model.identifiers.domain import Domain
 from fraudlink.model.identifiers.idno import Idno
 from fraudlink.model.identifiers.imei import Imei
 from fraudlink.model.identifiers.ip import Ip
+from fraudlink.model.identifiers.mobile import Mobile
 from fraudlink.model.identifiers.phone import PREFIXES_BY_OPERATOR, Phone
-from fraudlink.model.identifiers.registry import ALIASES, KINDS, TYPES, get, parse_node_id
+from fraudlink.model.identifiers.registry import (
+    ALIASES,
+    KINDS,
+    NARROWER,
+    TYPES,
+    get,
+    parse_node_id,
+)
 from fraudlink.model.identifiers.social import Social
 from fraudlink.model.identifiers.url import Url
 
 __all__ = [
     "ALIASES",
     "KINDS",
+    "NARROWER",
     "PREFIXES_BY_OPERATOR",
     "TYPES",
     "App",
@@ -34,6 +51,7 @@ __all__ = [
     "Idno",
     "Imei",
     "Ip",
+    "Mobile",
     "Phone",
     "Social",
     "Url",

@@ -9,7 +9,9 @@ The node id is the E.164 form, ``tel:+86`` and the number without the trunk 0
 code, which has no international form: ``tel:95588``.
 
 Fraud gangs spoof bank and operator service numbers (95588, 10086) and call from 400/800
-numbers and landlines, and victims report those; so they are phone numbers here too.
+numbers and landlines, and victims report those; so they are phone numbers here too. A column
+that can hold only a mobile (a SIM card's number) declares `Mobile` instead: the mobile part of
+this rule alone, shared with it below.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.model.identifiers.base import (
+    BoolArray,
     IdentifierType,
     as_string_array,
     compact_match,
@@ -90,6 +93,36 @@ _LANDLINE_PY = re.compile(LANDLINE_SHAPE)
 
 SERVICE_LENGTH = 5
 HOTLINE_LENGTH = 10
+MOBILE_LENGTH = 11
+
+
+def compact_mobile(value: object) -> str | None:
+    """A raw value without its separators, when it then has a mobile's shape (any prefix)."""
+    return compact_match(value, _SEP_PY, _SHAPE_PY)
+
+
+def mobile_of(compact: str) -> str | None:
+    """The 11-digit mobile of a separator-free value of a mobile's shape, None on an unlisted
+    network prefix."""
+    # After the shape check the national number is always the last 11 characters.
+    msisdn = compact[-MOBILE_LENGTH:]
+    return msisdn if msisdn[:3] in OPERATOR_BY_PREFIX else None
+
+
+def compact_array(arr: pa.StringArray) -> pa.Array:
+    """A column of ASCII values without the separators people put inside numbers."""
+    return pc.replace_substring_regex(arr, _SEPARATORS, "")
+
+
+def mobiles_of(s: pa.Array) -> tuple[pa.Array, BoolArray]:
+    """The 11-digit mobiles of a separator-free column (null elsewhere) and where they are.
+
+    The mobile rule of `Phone` and `Mobile` alike, so the two cannot come to differ on a mobile.
+    """
+    shaped = pc.match_substring_regex(s, f"^{_SHAPE}$")
+    msisdn = pc.utf8_slice_codeunits(s, start=-MOBILE_LENGTH)
+    ok = mask_of(shaped) & mask_of(pc.match_substring_regex(msisdn, _PREFIX_RE))
+    return keep(msisdn, ok), ok
 
 
 class Phone(IdentifierType):
@@ -105,8 +138,7 @@ class Phone(IdentifierType):
         if s is None:
             return None
         if _SHAPE_PY.fullmatch(s):
-            msisdn = s[-11:]
-            return msisdn if msisdn[:3] in OPERATOR_BY_PREFIX else None
+            return mobile_of(s)
         if _SERVICE_PY.fullmatch(s):
             return s[-SERVICE_LENGTH:]
         if _HOTLINE_PY.fullmatch(s):
@@ -116,12 +148,8 @@ class Phone(IdentifierType):
 
     @classmethod
     def _clean_ascii(cls, arr: pa.StringArray) -> pa.Array:
-        s = pc.replace_substring_regex(arr, _SEPARATORS, "")
-        shaped = pc.match_substring_regex(s, f"^{_SHAPE}$")
-        # After the shape check the national number is always the last 11 characters.
-        msisdn = pc.utf8_slice_codeunits(s, start=-11)
-        ok = mask_of(shaped) & mask_of(pc.match_substring_regex(msisdn, _PREFIX_RE))
-        out = keep(msisdn, ok)
+        s = compact_array(arr)
+        out, ok = mobiles_of(s)
         # Nearly every number in a feed is a mobile: the other shapes are tried on the rest only.
         rest = ~ok & mask_of(pc.is_valid(s))
         if not rest.any():

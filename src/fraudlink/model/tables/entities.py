@@ -98,7 +98,7 @@ bank_accounts = Table(
             "string",
             "Reserved mobile number (预留手机号).",
             required=False,
-            identifier="phone",
+            identifier="mobile",
         ),
         C("opened_at", "timestamp", "When the account was opened (UTC)."),
         C(
@@ -132,7 +132,7 @@ sim_cards = Table(
     key=("msisdn",),
     time_column="registered_at",
     columns=(
-        C("msisdn", "string", "11-digit mobile number.", identifier="phone"),
+        C("msisdn", "string", "11-digit mobile number.", identifier="mobile"),
         C("inst_id", "string", "Operator."),
         C("owner_idno", "string", "Registered holder's ID number.", identifier="idno"),
         C("registered_at", "timestamp", "When the card was registered (UTC)."),
@@ -215,7 +215,7 @@ platform_accounts = Table(
             identifier="social",
         ),
         C("inst_id", "string", "Platform."),
-        C("msisdn", "string", "Mobile number bound to the account.", identifier="phone"),
+        C("msisdn", "string", "Mobile number bound to the account.", identifier="mobile"),
         C("registered_at", "timestamp", "When it was registered (UTC)."),
         C(
             "device_imei",

@@ -89,7 +89,7 @@ web_events = Table(
     columns=(
         C("event_id", "int64", "Record id."),
         C("time", "timestamp", "When (UTC)."),
-        C("msisdn", "string", "Mobile number of the user.", identifier="phone"),
+        C("msisdn", "string", "Mobile number of the user.", identifier="mobile"),
         C("kind", "string", "Visit or install.", enum=enums.WEB_EVENT_KINDS),
         C("url", "string", "URL visited.", required=False, identifier="url"),
         C("app_id", "string", "App installed.", required=False, identifier="app"),
@@ -107,7 +107,13 @@ victim_reports = Table(
         C("report_id", "string", "Report number."),
         C("reported_at", "timestamp", "When the report was made (UTC)."),
         C("victim_idno", "string", "Victim's ID number.", identifier="idno"),
-        C("victim_msisdn", "string", "Victim's mobile number.", required=False, identifier="phone"),
+        C(
+            "victim_msisdn",
+            "string",
+            "Victim's mobile number; empty when the victim has none.",
+            required=False,
+            identifier="mobile",
+        ),
         C("district", "string", "District where the victim lives."),
         C(
             "fraud_type",

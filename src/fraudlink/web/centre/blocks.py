@@ -13,7 +13,7 @@ import hashlib
 
 from fraudlink.engine.addressees import issuers
 from fraudlink.model.clock import CHINA
-from fraudlink.model.identifiers.phone import Phone
+from fraudlink.model.identifiers import Mobile
 from fraudlink.store import Store
 from fraudlink.trace.order_rules import BLOCK, BLOCK_BASIS, Order
 
@@ -24,10 +24,9 @@ class NotIssuedHere(LookupError):
 
 def clean_number(raw: str) -> str | None:
     """The mobile number in its stored form, or None when `raw` is not one."""
-    number = Phone.clean(raw)
     # Only a mobile has an issuing operator to cut it off; a service code, a 400/800 number or a
     # landline is refused here, not looked up (and 95588 is the bank's line, spoofed).
-    return number if number is not None and Phone.line_kind(number) == "mobile" else None
+    return Mobile.clean(raw)
 
 
 def block_order(store: Store, msisdn: str, reason: str, now: dt.datetime,

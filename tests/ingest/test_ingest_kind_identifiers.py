@@ -197,6 +197,19 @@ def test_invalid_values_are_quarantined_with_file_row_field_and_reason(
     assert stored(store, "report_indicators") == [("phone", PHONE)]
 
 
+def test_a_seized_sim_carries_a_mobile_not_a_service_code(store: Store, tmp_path: Path) -> None:
+    # A SIM card's number is a mobile: 95588 or a landline on a seized SIM is a misread label,
+    # which must not link a den to a bank's service line.
+    items = seized(tmp_path, [("sim", PHONE), ("sim", "95588"), ("sim", "0755-8376-5566")])
+    report = ingest_paths(store, [items], now=NOW)
+    assert report.feeds["seized_evidence"].quarantined == 2
+    assert [(q["row_number"], q["value"], q["reason"]) for q in quarantine(store)] == [
+        (2, "95588", "not a valid mobile"),
+        (3, "0755-8376-5566", "not a valid mobile"),
+    ]
+    assert stored(store, "seized_evidence") == [("sim", PHONE)]
+
+
 def test_an_unknown_kind_is_quarantined_on_the_kind_alone(store: Store, tmp_path: Path) -> None:
     path = indicators(tmp_path, [("fax", "+86 150-9485-8694")])
     assert ingest_paths(store, [path], now=NOW).feeds["report_indicators"].quarantined == 1
@@ -270,7 +283,7 @@ def spelt(draw: st.DrawFn, ident: str) -> str:
     """A valid identifier of the kind, written in a random accepted spelling."""
     rule = identifiers.get(ident)
     digits = st.text("0123456789", min_size=1, max_size=1)
-    if rule is identifiers.Phone:
+    if rule in (identifiers.Phone, identifiers.Mobile):  # a mobile, which both take
         number = draw(st.sampled_from(sorted(OPERATOR_BY_PREFIX))) + "".join(
             draw(st.lists(digits, min_size=8, max_size=8))
         )

@@ -19,9 +19,13 @@ REPORT_ACCOUNT_CONFIDENCE = 0.7  # the account a victim paid into, from their ba
 SEIZED_CONFIDENCE = 0.9  # found in a den
 CASE_CONFIDENCE = 1.0  # confirmed by investigators
 
-# Seized items that carry an identifier of an indicator kind: the data model's declaration, by
-# which ingest also cleans `seized_evidence.identifier`, so both read a number the same way.
-SEIZED_KINDS: dict[str, str] = seized_evidence.column("identifier").identifier_of
+# Seized items that carry an identifier, and the indicator kind it makes: the data model's
+# declaration, by which ingest also cleans `seized_evidence.identifier`, so both read a number
+# the same way. A SIM's number is cleaned as a mobile and indexed as the phone it is.
+SEIZED_KINDS: dict[str, str] = {
+    item: identifiers.node_kind(kind)
+    for item, kind in seized_evidence.column("identifier").identifier_of.items()
+}
 
 # A normalised URL's host, group 1: after the scheme, without a user part or a port. A reported
 # URL marks this domain, and case linking counts a domain's visitors by it.

@@ -167,3 +167,10 @@ def test_simulator_generators_make_valid_identifiers(n: int, seed: int) -> None:
     ips = make_ipv4(rng.integers(0, 2**32, n))
     assert Ip.clean_array(ips)[1].all()
     assert all(Ip.validate(v) for v in ips)
+
+
+def test_a_narrower_kind_makes_nodes_of_its_wider_kind() -> None:
+    # A SIM's mobile is indexed and linked as a phone; every other kind is its own.
+    assert identifiers.node_kind("mobile") == "phone"
+    for kind in (*identifiers.KINDS, *identifiers.ALIASES):
+        assert identifiers.node_kind(kind) == kind

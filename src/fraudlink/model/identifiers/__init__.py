@@ -33,6 +33,7 @@ from fraudlink.model.identifiers.registry import (
     NARROWER,
     TYPES,
     get,
+    node_kind,
     parse_node_id,
 )
 from fraudlink.model.identifiers.social import Social
@@ -56,5 +57,6 @@ __all__ = [
     "Social",
     "Url",
     "get",
+    "node_kind",
     "parse_node_id",
 ]

@@ -40,6 +40,16 @@ def get(kind: str) -> type[IdentifierType]:
         raise KeyError(f"unknown identifier kind {kind!r}; known: {known}") from None
 
 
+def node_kind(kind: str) -> str:
+    """The kind of node and indicator a column's identifier kind makes: a narrower rule's
+    values (a mobile) are nodes of the wider kind (a phone); any other kind is its own."""
+    rule = get(kind)
+    for wide in TYPES:
+        if rule is not wide and issubclass(rule, wide):
+            return wide.kind
+    return kind
+
+
 def parse_node_id(node_id: str) -> tuple[type[IdentifierType], str]:
     """The identifier rule and clean value a graph node id names (a mobile's: `Phone`)."""
     head = node_id.partition(":")[0] + ":"

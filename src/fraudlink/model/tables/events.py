@@ -7,10 +7,11 @@ from fraudlink.model.schema import Table
 # The identifier each row's `kind` names: the indicator kinds are identifier kinds (`account`
 # is a card number); ingest cleans `value` by it.
 INDICATOR_VALUE_KINDS = tuple((k, k) for k in enums.INDICATOR_KINDS)
-# The indicator kind of the number on each seized item: SIM cards carry mobile numbers, bank
+# The identifier kind of the number on each seized item: SIM cards carry mobile numbers (a
+# service code or a landline on a SIM is a misread label, refused like any bad value), bank
 # cards, corporate kits and USB keys account numbers, phones their IMEI. Computers and seals
 # carry none; a POS terminal id is free text.
-SEIZED_IDENTIFIER_KINDS = (("sim", "phone"), ("bank_card", "account"),
+SEIZED_IDENTIFIER_KINDS = (("sim", "mobile"), ("bank_card", "account"),
                            ("corporate_kit", "account"), ("usb_key", "account"),
                            ("phone", "imei"))  # fmt: skip
 

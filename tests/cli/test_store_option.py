@@ -18,6 +18,7 @@ from fraudlink.cli.main import cli
 # Every command that takes --db, with arguments that would make it answer from a good store.
 COMMANDS: dict[str, list[str]] = {
     "match": ["match", "17114048119"],
+    "migrate": ["migrate"],
     "trace": ["trace", "--report", "R1"],
     "returns": ["returns"],
     "export": ["export", "persons", "--out", "{tmp}/persons.parquet"],

@@ -11,6 +11,7 @@ from fraudlink.cli.detect_cmd import detect
 from fraudlink.cli.evaluate_cmd import evaluate
 from fraudlink.cli.ingest_cmd import export, ingest
 from fraudlink.cli.match_cmd import match
+from fraudlink.cli.migrate_cmd import migrate
 from fraudlink.cli.orders_cmd import orders
 from fraudlink.cli.returns_cmd import returns
 from fraudlink.cli.rings_cmd import rings
@@ -33,6 +34,7 @@ cli.add_command(simulate)
 cli.add_command(demo)
 cli.add_command(ingest)
 cli.add_command(export)
+cli.add_command(migrate)
 cli.add_command(returns)
 cli.add_command(match)
 cli.add_command(trace)

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from fraudlink.store.migrations import current_version, migrate
+from fraudlink.store.migrations import LATEST, current_version, migrate
 
 DEFAULT_DB_NAME = "fraudlink.duckdb"
 
@@ -38,16 +38,27 @@ class Store:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
-        if not create and current_version(self.con) == 0:
+        have = current_version(self.con)
+        if not create and have == 0:
             self.con.close()
             raise StoreError(
                 f"{self.path}: not a fraudlink store (a DuckDB database without its schema)"
             )
+        if read_only and 0 < have < LATEST:
+            # Code of this version reads tables and values as the latest migration left them;
+            # answering from an older schema could be wrong without failing, and a read-only
+            # open cannot migrate.
+            self.con.close()
+            raise StoreError(
+                f"{self.path}: the store's schema is version {have}, older than this "
+                f"fraudlink's {LATEST}; bring it up to date first: fraudlink migrate --db "
+                f"{self.path}"
+            )
         # Times are stored as UTC instants and handed back in UTC; display converts to China time.
         self.con.execute("set TimeZone = 'UTC'")
         self.con.execute("set enable_progress_bar = false")
-        if not read_only:
-            migrate(self.con)
+        # The migrations this open applied (`fraudlink migrate` reports them).
+        self.migrated: list[int] = migrate(self.con) if not read_only else []
 
     @property
     def version(self) -> int:

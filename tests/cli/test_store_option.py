@@ -24,6 +24,7 @@ COMMANDS: dict[str, list[str]] = {
     "export": ["export", "persons", "--out", "{tmp}/persons.parquet"],
     "orders propose": ["orders", "propose", "--report", "R1"],
     "orders list": ["orders", "list"],
+    "orders overdue": ["orders", "overdue"],
     "orders update": ["orders", "update", "SP-1", "--to", "acknowledged"],
     "rings": ["rings"],
     "evaluate detection": ["evaluate", "detection", "--world", "{world}"],

@@ -21,6 +21,33 @@ TARGETS = (*STATES[1:], RENEW)
 STOP_HOLD = dt.timedelta(hours=48)
 MAX_RENEWALS = 2
 
+# What a live order in each state waits for from its addressee.
+AWAITS = {"requested": "acknowledgement", "acknowledged": "execution"}
+
+# How long an addressee has, counted from the request, to take the step a live order awaits.
+# Both deadlines run from the request, not from the previous step: a late acknowledgement buys
+# the institution no time to execute, since the victim's money moves on regardless.
+# A stop is done "at once" on a match, and launderers split a first-level card's money within
+# minutes: half an hour for the head office's round-the-clock desk to take the order in, two
+# hours to check name, number, amount and time and hold the money.
+STOP_ACK_DUE = dt.timedelta(minutes=30)
+STOP_EXECUTE_DUE = dt.timedelta(hours=2)
+# A freeze usually follows a stop: executed within a day, it is in place with a full day of
+# the stop's 48 h to spare. Taking the order in is clerical: two hours.
+FREEZE_ACK_DUE = dt.timedelta(hours=2)
+FREEZE_EXECUTE_DUE = dt.timedelta(hours=24)
+# The rules give a fraud-linked card 24 hours to be re-verified or suspended: an operator has
+# as long to cut a number the centre names as used for fraud.
+BLOCK_ACK_DUE = dt.timedelta(hours=2)
+BLOCK_EXECUTE_DUE = dt.timedelta(hours=24)
+# Kind -> the state a live order waits in -> its allowed time from the request. Executed and
+# closed orders await nothing from the addressee and are never overdue.
+DUE: dict[str, dict[str, dt.timedelta]] = {
+    STOP: {"requested": STOP_ACK_DUE, "acknowledged": STOP_EXECUTE_DUE},
+    FREEZE: {"requested": FREEZE_ACK_DUE, "acknowledged": FREEZE_EXECUTE_DUE},
+    BLOCK: {"requested": BLOCK_ACK_DUE, "acknowledged": BLOCK_EXECUTE_DUE},
+}
+
 # Allowed moves by kind; renewal and the timer are checked on top of these. A stop takes effect
 # when the institution executes it (matched and holding the amount): its 48 h, renewals and
 # expiry belong to an executed stop only. An acknowledged stop has no timer: it stays live for
@@ -175,7 +202,21 @@ def timer_runs(order: Order) -> bool:
 def awaiting(order: Order) -> str | None:
     """What a live order waits for from its addressee: 'acknowledgement' or 'execution' (a
     stop's 48 h start only then); None once executed or closed."""
-    return {"requested": "acknowledgement", "acknowledged": "execution"}.get(order.state)
+    return AWAITS.get(order.state)
+
+
+def deadline(order: Order) -> dt.datetime | None:
+    """When the addressee must have taken the step a live order awaits (acknowledgement or
+    execution), counted from the request; None once executed or closed."""
+    allowed = DUE[order.kind].get(order.state)
+    return None if allowed is None else order.requested_at + allowed
+
+
+def overdue(order: Order, now: dt.datetime) -> dt.timedelta | None:
+    """How long past its deadline a live order still awaits its addressee at `now`; None when
+    it is not yet due (at the deadline itself it is still on time), executed or closed."""
+    due = deadline(order)
+    return None if due is None or now <= due else now - due
 
 
 def _why_not(order: Order, to: str) -> str:

@@ -13,7 +13,9 @@ import pyarrow as pa
 
 from fraudlink.store import Store
 from fraudlink.trace.order_rules import (
+    AWAITS,
     BLOCK,
+    DUE,
     EVENT_OF,
     FREEZE,
     LIVE,
@@ -40,6 +42,37 @@ _EVENT_ARROW = pa.schema([
     ("note", pa.string()),
 ])  # fmt: skip
 _LIVE_SQL = "('" + "', '".join(LIVE) + "')"
+# The deadline rule (`order_rules.DUE`) as a table, so the query and `overdue()` share one source.
+_DUE_SQL = "(values " + ", ".join(
+    f"('{kind}', '{state}', '{AWAITS[state]}', "
+    f"interval '{allowed // dt.timedelta(microseconds=1)} microseconds')"
+    for kind, steps in DUE.items() for state, allowed in steps.items()
+) + ") as d(kind, state, awaiting, allowed)"  # fmt: skip
+# Live orders past the deadline of the step they await at $now (of institution $inst and kinds
+# $kinds, when not null), with when they began to wait: the request, or the acknowledgement.
+OVERDUE_SQL = f"""
+    with due as (
+        select o.order_id, o.kind, o.account, o.inst_id, o.addressee, o.amount_fen, o.state,
+               d.awaiting, o.requested_at, o.requested_at + d.allowed as due_at
+        from orders o join {_DUE_SQL} using (kind, state)
+        where ($inst::varchar is null or o.inst_id = $inst)
+          and ($kinds::varchar[] is null or o.kind in (select unnest($kinds::varchar[])))
+    ), late as (
+        select *, date_diff('microsecond', due_at, $now::timestamptz) as overdue_us
+        from due where due_at < $now::timestamptz
+    ), acks as (
+        select order_id, max("at") as acknowledged_at from order_events
+        where event = 'acknowledge' and order_id in (select order_id from late) group by 1
+    )
+    select l.order_id, l.kind, l.account, l.inst_id, l.addressee, l.amount_fen, l.state,
+           l.awaiting,
+           case when l.state = 'acknowledged' then coalesce(a.acknowledged_at, l.requested_at)
+                else l.requested_at end as waiting_since,
+           l.due_at, l.overdue_us // 1000000 as overdue_seconds,
+           l.overdue_us // 60000000 as overdue_minutes
+    from late l left join acks a using (order_id)
+    order by l.overdue_us desc, l.amount_fen desc, l.order_id
+"""
 
 
 class DuplicateOrderError(ValueError):
@@ -103,6 +136,20 @@ def live_orders(store: Store | duckdb.DuckDBPyConnection, kinds: Iterable[str]) 
         [list(kinds)],
     ).fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def overdue_orders(
+    store: Store | duckdb.DuckDBPyConnection,
+    now: dt.datetime,
+    inst: str | None = None,
+    kinds: Iterable[str] | None = None,
+) -> pa.Table:
+    """Live orders whose addressee is past the deadline for the step they await at `now`, worst
+    first: institution, what is awaited, waiting since, the deadline, seconds and minutes overdue
+    (an institution's or some kinds' only when `inst` or `kinds` is given)."""
+    con = store.con if isinstance(store, Store) else store
+    wanted = None if kinds is None else list(kinds)
+    return con.sql(OVERDUE_SQL, params={"now": now, "inst": inst, "kinds": wanted}).to_arrow_table()
 
 
 def target_word(kind: str) -> str:

@@ -17,7 +17,17 @@ from pydantic import BaseModel, Field
 
 from fraudlink.model.clock import china_time
 from fraudlink.store import Store
-from fraudlink.trace.order_rules import STOP, Event, Order, OrderError, awaiting, timer_runs
+from fraudlink.trace.order_rules import (
+    STOP,
+    Event,
+    Order,
+    OrderError,
+    awaiting,
+    deadline,
+    overdue,
+    timer_runs,
+)
+from fraudlink.trace.order_store import OVERDUE_SQL
 from fraudlink.trace.orders import expire_due, load_orders, update_order
 from fraudlink.web.context import WebContext
 from fraudlink.web.users import Principal
@@ -74,6 +84,17 @@ class OrderOut(BaseModel):
         description="what a live order waits for from its addressee (a stop's 48 h start only "
         "at execution); null once executed or closed",
     )
+    due_at: dt.datetime | None = Field(
+        default=None,
+        description="when the addressee must have taken the step the order awaits, counted "
+        "from the request (a stop: acknowledged in 30 min, executed in 2 h; a freeze or a "
+        "block: 2 h and 24 h); null once executed or closed",
+    )
+    overdue_seconds: int | None = Field(
+        default=None,
+        description="seconds the addressee is past `due_at`; null while on time, once "
+        "executed or closed",
+    )
     history: list[OrderEventOut] | None = None
 
 
@@ -103,13 +124,19 @@ def event_out(e: Event) -> OrderEventOut:
 
 def order_out(order: Order, history: list[Event] | None = None,
               now: dt.datetime | None = None) -> OrderOut:  # fmt: skip
-    """An order as JSON; with `history` its events, with `now` the seconds left on its timer."""
+    """An order as JSON; with `history` its events, with `now` the seconds left on its timer
+    and, for a live order the addressee has yet to act on, its deadline and how late it is."""
     row = dataclasses.asdict(order)
     for k in ("requested_at", "takes_effect_at", "expires_at"):
         row[k] = _utc(row[k])
     row["report_ids"] = list(order.report_ids)
     row["seconds_left"] = seconds_left(order, now) if now is not None else None
     row["awaiting"] = awaiting(order)
+    if now is not None:
+        # Without `now` the order is a proposal or a bare record: no deadline is running.
+        late = overdue(order, now)
+        row["due_at"] = _utc(deadline(order))
+        row["overdue_seconds"] = None if late is None else int(late.total_seconds())
     out = OrderOut.model_validate(row)
     if history is not None:
         out.history = [event_out(e) for e in history]
@@ -139,8 +166,10 @@ def load_history(con: duckdb.DuckDBPyConnection, order_id: str) -> list[Event]:
 
 
 def list_orders(con: duckdb.DuckDBPyConnection, who: Principal, state: str | None = None,
-                inst: str | None = None) -> list[Order]:  # fmt: skip
-    """Orders `who` may see, optionally of one state or addressee, highest priority first.
+                inst: str | None = None, overdue_at: dt.datetime | None = None
+                ) -> list[Order]:  # fmt: skip
+    """Orders `who` may see, optionally of one state or addressee, highest priority first; with
+    `overdue_at`, only those past their deadline then, most overdue first.
 
     A member sees its own institution's orders only; naming another raises OrderDenied.
     """
@@ -148,6 +177,14 @@ def list_orders(con: duckdb.DuckDBPyConnection, who: Principal, state: str | Non
         if inst is not None and inst != who.inst_id:
             raise OrderDenied(f"orders of {inst} are not addressed to {who.inst_id}")
         inst = who.inst_id
+    if overdue_at is not None:
+        late = con.sql(
+            f"select o.* from orders o join ({OVERDUE_SQL}) late using (order_id) "
+            "where ($state::varchar is null or o.state = $state) "
+            "order by late.due_at, o.amount_fen desc, o.order_id",  # earliest due: most late
+            params={"now": overdue_at, "inst": inst, "kinds": None, "state": state},
+        ).to_arrow_table()
+        return [_order(r) for r in late.to_pylist()]
     rows = _rows(
         con,
         "select * from orders where (?::varchar is null or state = ?) "

@@ -411,19 +411,28 @@ def post_warning_step(body: WarningMove, request: Request,
     return moved
 
 
+OVERDUE = Query(
+    False,
+    description="only the live orders whose addressee is past the deadline to acknowledge or "
+    "execute them at `now`, most overdue first",
+)
+
+
 @router.get("/queues/orders", response_model=list[OrderOut], responses=_responses(422))
 def get_order_queue(request: Request, state: OrderStateQ | None = None,
                     inst: str | None = Query(None, max_length=64),
-                    now: Instant | None = NOW,
+                    overdue: bool = OVERDUE, now: Instant | None = NOW,
                     who: Principal = Depends(centre)) -> list[OrderOut]:  # fmt: skip
-    """Every order (or those of one state or institution) with the seconds left on an executed
-    stop's timer, and what a live order awaits from its addressee."""
+    """Every order (or those of one state or institution, or only the overdue) with the seconds
+    left on an executed stop's timer, what a live order awaits from its addressee, by when, and
+    how long overdue it is."""
     at = clock.action_time(now)
     # Stops whose 48 h ran out are expired before anyone reads them, by the server's clock: a
     # client's `now` changes the timers it is shown, never what is stored for everyone.
     expire_overdue(context(request), clock.action_time())
-    found = list_orders(cursor(request), who, state, inst)
+    found = list_orders(cursor(request), who, state, inst, at if overdue else None)
     audit(request, who, "read.orders", "orders", {"state": state, "inst": inst,
+                                                  "overdue": overdue,
                                                   "count": len(found)})  # fmt: skip
     return [order_out(o, now=at) for o in found]
 

@@ -24,9 +24,32 @@ export function timer(o) {
   return el("span", { class: "timer", "data-until": String(Date.now() + left * 1000) }, duration(left));
 }
 
+/** How late the addressee is with the step a live order awaits (acknowledgement or execution):
+ *  counts up while the page is open; before the deadline, the deadline; "—" once executed or
+ *  closed. The API gives `due_at` and `overdue_seconds` (fraudlink.trace.order_rules.DUE). */
+export function overdueCell(o) {
+  if (o.overdue_seconds !== undefined && o.overdue_seconds !== null) {
+    const late = Number(o.overdue_seconds);
+    return el("span", {
+      class: "overdue error-text", "data-due": String(Date.now() - late * 1000),
+      title: `${o.awaiting || "action"} was due ${chinaTime(o.due_at)} China time`,
+    }, lateText(late));
+  }
+  if (o.due_at) return el("span", { class: "muted", title: `${o.awaiting || "action"} due by then` }, `due ${chinaTime(o.due_at)}`);
+  return "—";
+}
+
+function lateText(seconds) {
+  // `duration` says "due" at zero: a deadline passed under a second ago is already late.
+  return seconds < 1 ? "just overdue" : `${duration(seconds)} overdue`;
+}
+
 setInterval(() => {
   for (const t of document.querySelectorAll(".timer[data-until]")) {
     t.textContent = duration((Number(t.dataset.until) - Date.now()) / 1000);
+  }
+  for (const t of document.querySelectorAll(".overdue[data-due]")) {
+    t.textContent = lateText((Date.now() - Number(t.dataset.due)) / 1000);
   }
 }, 15000);
 
@@ -95,9 +118,9 @@ export function orderTable(orders, { actions, showInst = true, showTimer = true,
   const head = ["Order", "Kind", "Account", "Holder"];
   if (showInst) head.push("Addressee");
   head.push("Amount", "Held", "State", "Requested");
-  if (showTimer) head.push("Time left");
+  if (showTimer) head.push("Time left", "Overdue");
   head.push("Reports", "");
-  const numeric = new Set(["Amount", "Held", "Time left"]);
+  const numeric = new Set(["Amount", "Held", "Time left", "Overdue"]);
   const tbody = el("tbody");
   const ncol = head.length;
   for (const o of orders) {
@@ -111,7 +134,7 @@ export function orderTable(orders, { actions, showInst = true, showTimer = true,
     ];
     if (showInst) cells.push(el("span", { title: o.addressee || "" }, o.inst_id || "—"));
     cells.push(yuan(o.amount_fen), yuan(o.held_fen), badge(o.state), chinaTime(o.requested_at));
-    if (showTimer) cells.push(timer(o));
+    if (showTimer) cells.push(timer(o), overdueCell(o));
     cells.push(el("span", {}, (o.report_ids || []).flatMap((r, i) => (i ? [", ", caseLink(r)] : [caseLink(r)]))));
     const act = el("span", { class: "row-actions" }, more, actions ? actions(o, tr) : null);
     cells.push(act);

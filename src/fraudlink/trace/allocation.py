@@ -24,6 +24,9 @@ class Piece:
     txn_id: int
     time: dt.datetime | None  # None: tracing could not time it, so it cannot be ordered
     amount_fen: int
+    # Of a part of a deposit the victim paid from several accounts: how much of it tracing says
+    # is still in the account at the freeze (None: not known).
+    held_fen: int | None = None
 
 
 def _newest_first_key(p: Piece) -> tuple[bool, dt.datetime, int]:
@@ -75,24 +78,70 @@ def fifo(
 
     Money the balance covers but a victim's loss cap (or an unidentified victim) stops is not
     moved to older deposits: by first in, first out the older money already left, so that part
-    stays frozen.
+    stays frozen. Pieces of one victim in one transaction are parts of one deposit (money the
+    victim paid from several accounts): the deposit is covered as a whole and what it returns is
+    shared by its parts (see `share_deposit`).
     """
     out = [0] * len(pieces)
     left = max(balance_fen, 0)
     room = dict(losses or {})
+    deposits: dict[tuple[int, str | None], list[int]] = {}
     for i in newest_first(pieces):
+        deposits.setdefault((pieces[i].txn_id, pieces[i].victim), []).append(i)
+    for (_, victim), parts in deposits.items():  # insertion order: newest deposit first
         if left <= 0:
             break
-        p = pieces[i]
-        covered = min(p.amount_fen, left)
+        covered = min(sum(pieces[i].amount_fen for i in parts), left)
         left -= covered
-        if p.victim is None:
+        if victim is None:
             continue
-        paid = min(covered, room[p.victim]) if p.victim in room else covered
-        if p.victim in room:
-            room[p.victim] -= paid
-        out[i] = paid
+        paid = min(covered, room[victim]) if victim in room else covered
+        if victim in room:
+            room[victim] -= paid
+        for i, fen in zip(parts, share_deposit(paid, [pieces[i] for i in parts]), strict=True):
+            out[i] = fen
     return out
+
+
+def share_deposit(fen: int, parts: Sequence[Piece]) -> list[int]:
+    """`fen` of one deposit shared by its parts (one per paying account), in whole fen.
+
+    All of a deposit goes back as its parts. Less of it goes first to what tracing says is
+    still in the account (`held_fen`: by first in, first out that money is the newest), in
+    proportion to it, and any more in proportion to what of each part had left; where tracing
+    says nothing, in proportion to the parts, since one transfer's money has no order of its own.
+    """
+    amounts = [p.amount_fen for p in parts]
+    if fen >= sum(amounts) or any(p.held_fen is None for p in parts):
+        return apportion(min(fen, sum(amounts)), amounts)
+    held = [min(max(p.held_fen or 0, 0), p.amount_fen) for p in parts]
+    if fen <= sum(held):
+        return apportion(fen, held)
+    gone = [a - h for a, h in zip(amounts, held, strict=True)]
+    return [h + g for h, g in zip(held, apportion(fen - sum(held), gone), strict=True)]
+
+
+def apportion(total_fen: int, weights: Sequence[int]) -> list[int]:
+    """`total_fen` shared in proportion to `weights`, in whole fen that sum exactly to it.
+
+    Each part is its exact share rounded down; the few fen left (fewer than the parts) go one
+    each to the largest rounded-off fractions, the earlier part first on a tie, so every part is
+    within one fen of its exact share and a zero weight gets nothing. Python integers keep
+    fen x fen products exact however large the deposit.
+    """
+    if total_fen < 0 or any(w < 0 for w in weights):
+        raise ValueError(f"apportion needs a total and weights >= 0, got {total_fen}, {weights}")
+    whole = sum(weights)
+    if whole == 0:
+        if total_fen:
+            raise ValueError(f"cannot apportion {total_fen} fen over weights that are all 0")
+        return [0] * len(weights)
+    parts = [total_fen * w // whole for w in weights]
+    short = total_fen - sum(parts)
+    by_fraction = sorted(range(len(weights)), key=lambda i: (-(total_fen * weights[i] % whole), i))
+    for i in by_fraction[:short]:
+        parts[i] += 1
+    return parts
 
 
 def pro_rata(balance_fen: int, claims: Sequence[int]) -> list[int]:

@@ -10,6 +10,8 @@ Article 8's cases, tried in order:
    unidentified victims stay frozen.
 
 Money goes back to the victim's original paying account; the bank acts within 3 working days.
+A deposit carrying money the victim paid from several accounts comes as one row per paying
+account (`return_runs.paid_deposits`), and each part goes back to its own account.
 """
 
 from __future__ import annotations
@@ -160,6 +162,7 @@ def return_plan(
     *,
     plan_date: dt.date | None = None,
     account_deposits: int | None = None,
+    held: Mapping[tuple[int, str, str | None], int] | None = None,
 ) -> ReturnPlan:
     """The Article 8 return plan for one frozen account.
 
@@ -169,6 +172,9 @@ def return_plan(
     freeze day in China time). Only deposits made by `frozen_at` count (untimed ones too).
     `account_deposits` is how many deposits the account received by the freeze, victims' or not
     (from the ledger): Article 8(1) applies only if it is one; None counts the traced deposits.
+    `held` says, per (txn id, victim, paying account) part of a deposit the victim paid from
+    several accounts, how much of it tracing still finds in the account at the freeze: a part
+    of such a deposit goes back first (see `allocation.share_deposit`).
     """
     if frozen_fen < 0:
         raise ValueError(f"frozen_fen must be >= 0, got {frozen_fen}")
@@ -181,15 +187,19 @@ def return_plan(
     rows = [
         r for r in _account_rows(deposits, account) if r["time"] is None or r["time"] <= frozen_at
     ]
-    pieces = [Piece(r["report_id"], r["txn_id"], r["time"], r["amount_fen"]) for r in rows]
+    still = held or {}
+    pieces = [Piece(r["report_id"], r["txn_id"], r["time"], r["amount_fen"],
+                    still.get((r["txn_id"], r["report_id"], r["paying_account"])))
+              for r in rows]  # fmt: skip
     chosen, reason = choose_rule(frozen_fen, pieces, rule, account_deposits)
     if chosen == "pro_rata":
         amounts, bases = _pro_rata_lines(frozen_fen, rows, losses)
     else:
         amounts, bases = _fifo_lines(frozen_fen, rows, pieces, losses, chosen)
+    shared = _shared_deposits(rows)
     # Unidentified victims get no line: their share is part of what stays frozen.
     lines = tuple(
-        ReturnLine(key[0], key[1], amounts[key], bases[key], txns)
+        ReturnLine(key[0], key[1], amounts[key], bases[key] + shared.get(key, ""), txns)
         for key, txns in _line_txns(rows).items()
         if key[0] is not None
     )
@@ -290,6 +300,23 @@ def _line_txns(rows: list[dict[str, Any]]) -> dict[LineKey, tuple[int, ...]]:
     for r in rows:
         out.setdefault((r["report_id"], r["paying_account"]), []).append(r["txn_id"])
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _shared_deposits(rows: list[dict[str, Any]]) -> dict[LineKey, str]:
+    """A note for each line holding part of a deposit the victim paid from several accounts."""
+    accounts: dict[tuple[int, str | None], list[str | None]] = {}
+    for r in rows:
+        accounts.setdefault((r["txn_id"], r["report_id"]), []).append(r["paying_account"])
+    txns: dict[LineKey, list[int]] = {}
+    for (txn, victim), paying in accounts.items():
+        if len(paying) > 1:
+            for a in paying:
+                txns.setdefault((victim, a), []).append(txn)
+    return {
+        key: f"; txn {', '.join(map(str, ids))} carried money from several of the victim's "
+        "paying accounts: this line is the part from this one"
+        for key, ids in txns.items()
+    }
 
 
 def _fifo_lines(

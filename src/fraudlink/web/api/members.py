@@ -196,20 +196,27 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+OVERDUE_HELP = ("only the live orders your institution is past the deadline to acknowledge or "
+                "execute (a stop: 30 min and 2 h from the request), most overdue first")
+
+
 @router.get("/orders", response_model=list[OrderOut], responses=_errors(401, 403))
 def list_orders(request: Request, state: OrderState | None = None,
                 inst: str | None = Query(default=None, max_length=64),
+                overdue: bool = Query(False, description=OVERDUE_HELP),
                 who: Principal = Depends(principal)) -> list[OrderOut]:  # fmt: skip
-    """The orders addressed to the member's institution (centre staff: every order)."""
+    """The orders addressed to the member's institution (centre staff: every order); with
+    `overdue`, only those the institution is late on, most overdue first."""
     now = _now()
     orders_view.expire_overdue(context(request), now)
     try:
-        found = orders_view.list_orders(cursor(request), who, state, inst)
+        found = orders_view.list_orders(cursor(request), who, state, inst,
+                                        now if overdue else None)  # fmt: skip
     except orders_view.OrderDenied as exc:
         raise deny(request, who, "read.orders", inst or "-",
                    "these orders are not addressed to your institution") from exc  # fmt: skip
     audit(request, who, "read.orders", inst or who.inst_id or "*",
-          {"state": state, "count": len(found)})  # fmt: skip
+          {"state": state, "overdue": overdue, "count": len(found)})  # fmt: skip
     return [order_out(o, now=now) for o in found]
 
 

@@ -6,7 +6,9 @@ from the stream the engine sees next (the closed loop).
 - A warning goes through its lifecycle (dispatch, hand-off, the attempt to reach the person);
   a reached victim is dissuaded with the channel's probability, and their later payments, and
   the report of an episode that never cost anything, vanish. A warning that reaches a victim an
-  earlier warning already dissuaded closes as already dissuaded, not already paid.
+  earlier warning already dissuaded closes as already dissuaded, not already paid. One that
+  reaches a gang's target whose first payment falls after the period closes as not a victim
+  (nothing is paid yet), and the arena judges it `pending_target`.
 - A number block takes effect after the operator's delay. The gang moves the line's traffic, its
   dialling and its victims' calls alike, to a spare line: another of its own numbers not blocked
   yet, else a SIM card from the kits its ring sold. With no spare left it calls over lines the
@@ -47,6 +49,9 @@ from fraudlink.warn.lifecycle import WarningCase, advance, open_case
 NEVER = np.iinfo(np.int64).max
 
 
+PENDING_TARGET = "pending_target"
+
+
 @dataclass
 class WarningRecord:
     """A warning, its life and the episodes it touched."""
@@ -55,6 +60,14 @@ class WarningRecord:
     case: WarningCase
     reached_at: datetime | None
     episodes: list[int]
+    # reached while a gang was grooming them for a payment after the period: the desk closes it
+    # as not a victim (nothing paid yet), the arena knows better
+    groomed: bool = False
+
+    @property
+    def outcome(self) -> str | None:
+        """The outcome as the arena judges it: the case's, or `pending_target`."""
+        return PENDING_TARGET if self.groomed else self.case.outcome
 
 
 def _draw(seed: int, key: str) -> float:
@@ -156,6 +169,7 @@ class ActedWorld:
         tr = self.truth
         live = [i for i in eps if tr.first_contact[i] <= t <= tr.last_payment[i]
                 and self.dissuaded_at[i] > t]  # fmt: skip
+        groomed = False
         started = [i for i in eps if tr.first_contact[i] <= t]
         if live:
             if _draw(self.seed, "dissuade|" + a.action_id) < w["dissuade"][ch]:
@@ -166,12 +180,13 @@ class ActedWorld:
                 outcome = "not_dissuaded"
         elif not started:
             outcome = "not_a_victim"
+            groomed = tr.pending.get(a.target, NEVER) <= t
         elif all(self.dissuaded_at[i] <= t for i in started):
             outcome = "already_dissuaded"  # an earlier warning had already stopped them
         else:
             outcome = "already_paid"
         case = advance(advance(case, "feedback", attempt), "closed", attempt, outcome)
-        self.warnings.append(WarningRecord(a, case, attempt, eps))
+        self.warnings.append(WarningRecord(a, case, attempt, eps, groomed))
 
     # -- the stream -------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ Money follows `money.follow_money` over the truth's money path with the prevente
 the stops as they took effect. Warned in time means the warning reached the victim before their
 first payment (as it would have been made). Harm is counted on the innocent: accounts of
 ordinary holders that an order named, people warned who were never defrauded, and numbers of
-ordinary holders that were blocked.
+ordinary holders that were blocked. A gang's target whose first payment falls after the period
+is no victim in it, but no innocent either: warnings to them are counted apart.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraudlink.arena.intervention import ActedWorld
+from fraudlink.arena.intervention import PENDING_TARGET, ActedWorld
 from fraudlink.arena.money import follow_hops, follow_money, return_to_victims
 from fraudlink.arena.truth import IntArray, Truth
 from fraudlink.model.actions import FREEZE, ORDER_KINDS, STOP_PAYMENT, WARNING, ActionLog
@@ -26,6 +27,9 @@ from fraudlink.warn import GRADES
 from fraudlink.warn.lifecycle import OUTCOMES
 
 PHONE_CHANNELS = ("call", "sms")
+# The desk's outcomes, with the arena's own beside not a victim: the gang's targets not yet paid.
+_NOT_A_VICTIM = OUTCOMES.index("not_a_victim") + 1
+WARNING_OUTCOMES = (*OUTCOMES[:_NOT_A_VICTIM], PENDING_TARGET, *OUTCOMES[_NOT_A_VICTIM:])
 
 
 def prevented_payments(world: ActedWorld) -> np.ndarray:
@@ -147,10 +151,13 @@ def strategy_outcome(
     minutes = first_order_minutes(log, tr.report_id, tr.first_payment)
     victims = set(tr.victim)
     warned_people = {w.action.target for w in world.warnings}
+    # A person a gang targets in the period is no innocent, like a victim warned before the
+    # first contact (`pending_target` marks only warnings after it, as outcomes do for victims).
+    groomed = (warned_people & tr.pending.keys()) - victims
     ordered = {a.target for a in log.actions if a.kind in (STOP_PAYMENT, FREEZE)}
     kinds = Counter(a.kind for a in log.actions)
     grades = Counter(a.grade for a in log.actions if a.kind == WARNING)
-    outcomes = Counter(w.case.outcome for w in world.warnings)
+    outcomes = Counter(w.outcome for w in world.warnings)
     saved = total["prevented_fen"] + total["intercepted_fen"]
     out = {
         "fraud_loss_fen": total["loss_fen"],
@@ -164,14 +171,15 @@ def strategy_outcome(
         "phone_sms_victims": phone,
         "phone_sms_victims_warned_before_first_payment": phone_warned,
         "innocent_accounts_stopped": len(ordered - tr.mule_accounts),
-        "innocent_persons_warned": tr.ordinary(warned_people - victims),
+        "innocent_persons_warned": tr.ordinary(warned_people - victims - groomed),
+        "targets_not_yet_paid_warned": len(groomed),
         "innocent_sims_blocked": len(set(world.blocks) - tr.abused_sims),
         "median_minutes_first_payment_to_first_order": (
             round(statistics.median(minutes), 1) if minutes else None
         ),
         "reported_victims_held_by_an_order": len(minutes),
         "warnings": {g: grades.get(g, 0) for g in reversed(GRADES)},
-        "warning_outcomes": {o: outcomes.get(o, 0) for o in OUTCOMES},
+        "warning_outcomes": {o: outcomes.get(o, 0) for o in WARNING_OUTCOMES},
         "orders": {k: kinds.get(k, 0) for k in ORDER_KINDS},
         "accounts_stopped": len(ordered),
         "persons_warned": len(warned_people),

@@ -3,7 +3,7 @@ and who and what is innocent. Only the arena (and the evaluation) read these fil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,20 @@ def _read(world: Path, name: str) -> pa.Table:
     return pq.read_table(world / "truth" / f"{name}.parquet")
 
 
+def pending_targets(world: Path) -> dict[str, int]:
+    """Person -> first contact (UTC microseconds) of their earliest episode still in grooming
+    when the period ends; empty for a world written before the simulator listed them."""
+    path = world / "truth" / "pending_episodes.parquet"
+    if not path.exists():
+        return {}
+    t = pq.read_table(path, columns=["target_idno", "first_contact_at"])
+    out: dict[str, int] = {}
+    for idno, at in zip(t.column("target_idno").to_pylist(),
+                        us(t.column("first_contact_at")).tolist(), strict=True):  # fmt: skip
+        out[idno] = min(at, out.get(idno, at))
+    return out
+
+
 @dataclass
 class Truth:
     """Episodes (by position), their hop-1 payments and contacts, and the innocent."""
@@ -49,6 +63,9 @@ class Truth:
     n_persons: int
     n_accounts: int
     world: Path
+    # people contacted by a gang whose first payment falls after the period: neither victims in
+    # it nor innocent (person -> first contact, UTC microseconds)
+    pending: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, world: Path) -> Truth:
@@ -99,6 +116,7 @@ class Truth:
             n_persons=pq.read_metadata(world / "truth" / "person_roles.parquet").num_rows,
             n_accounts=accounts.num_rows,
             world=world,
+            pending=pending_targets(world),
         )  # fmt: skip
 
     @property
@@ -108,12 +126,16 @@ class Truth:
 
     def ordinary(self, idnos: set[str] | None = None) -> int:
         """How many people (of `idnos`, default everyone) are ordinary residents: not a victim
-        in the period and no part of any fraud."""
+        in the period, not a gang's target still being groomed, and no part of any fraud."""
         roles = _read(self.world, "person_roles").select(["idno", "role"])
         if idnos is not None:
             wanted = pa.array(sorted(idnos), pa.string())
             roles = roles.filter(pc.is_in(roles.column("idno"), value_set=wanted))
-        return int(pc.sum(pc.equal(roles.column("role"), "ordinary")).as_py() or 0)
+        ordinary = pc.equal(roles.column("role"), "ordinary")
+        if self.pending:
+            groomed = pc.is_in(roles.column("idno"), value_set=pa.array(sorted(self.pending)))
+            ordinary = pc.and_(ordinary, pc.invert(groomed))
+        return int(pc.sum(ordinary).as_py() or 0)
 
     def episodes_of(self) -> dict[str, list[int]]:
         """Victim -> positions of their episodes."""

@@ -32,6 +32,7 @@ WARNING_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("already_dissuaded", "already dissuaded (by an earlier warning)"),
     ("already_paid", "already paid"),
     ("not_a_victim", "not a victim"),
+    ("pending_target", "being groomed, pays after the period"),
     ("unreachable", "unreachable"),
     ("not_dissuaded", "reached, paid anyway"),
 )
@@ -214,6 +215,10 @@ def table_rows(outcomes: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
             each(with_share("victims_warned_before_first_payment", victims)),
         ),
         Row("phone/SMS victims warned before first payment", each(phone_sms), 1),
+        Row(
+            "Warned while groomed (paying after period)",
+            each(lambda s: count(s.get("targets_not_yet_paid_warned"))),
+        ),
         Row("Warnings issued (预警)", each(lambda s: count(total("warnings")(s)))),
         *(
             Row(f"{g} grade", each(lambda s, g=g: count(sub("warnings", g)(s))), 1)

@@ -346,7 +346,7 @@ BUILDERS: dict[str, Callable[[Resolver], Columns]] = {
     "account_roles": account_roles,
     "sim_roles": sim_roles,
     "staff_roles": staff_roles,
-    **{n: given_truth(n) for n in ("gangs", "rings", "dens", "episodes")},
+    **{n: given_truth(n) for n in ("gangs", "rings", "dens", "episodes", "pending_episodes")},
     "fraud_payments": given_truth("fraud_payments", {"txn_id": "txn_pid"}),
     "money_path": given_truth("money_path", {"txn_id": "txn_pid"}),
     "fraud_contacts": given_truth("fraud_contacts", {"record_id": "record_pid"}),

@@ -36,7 +36,8 @@ MOBILE_COLUMNS = {
     ("victim_reports", "victim_msisdn"),
     ("sim_roles", "msisdn"),
 }
-PHONE_COLUMNS = {("calls", "caller"), ("calls", "callee"), ("episodes", "fraud_msisdn")}
+PHONE_COLUMNS = {("calls", "caller"), ("calls", "callee"), ("episodes", "fraud_msisdn"),
+                 ("pending_episodes", "fraud_msisdn")}  # fmt: skip
 
 
 def mobile_rule() -> type[Phone]:

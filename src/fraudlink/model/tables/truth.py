@@ -129,6 +129,33 @@ episodes = Table(
     ),
 )
 
+pending_episodes = Table(
+    "pending_episodes",
+    "truth",
+    "Episodes still in grooming when the period ends: contacted, first payment planned after it.",
+    source="simulator",
+    key=("pending_id",),
+    columns=(
+        C("pending_id", "int32", "Pending episode, from 0 in order of first contact."),
+        C("gang_id", "int32", "Gang."),
+        C(
+            "target_idno",
+            "string",
+            "Person being groomed; their person role stays `ordinary`.",
+            identifier="idno",
+        ),
+        C("fraud_type", "string", "Fraud type.", enum=tuple(enums.FRAUD_TYPES)),
+        C("contact_channel", "string", "First contact by.", enum=enums.CONTACT_CHANNELS),
+        C("fraud_msisdn", "string", "Number that made first contact.", identifier="phone"),
+        C("first_contact_at", "timestamp", "First contact (UTC)."),
+        C(
+            "planned_first_payment_at",
+            "timestamp",
+            "First payment as planned, after the period's end (UTC).",
+        ),
+    ),
+)
+
 fraud_payments = Table(
     "fraud_payments",
     "truth",
@@ -189,6 +216,7 @@ TRUTH_TABLES = (
     rings,
     dens,
     episodes,
+    pending_episodes,
     fraud_payments,
     money_path,
     fraud_contacts,

@@ -4,8 +4,8 @@ police and members' flags.
 `run_crime(world)` runs after the city's entities exist and before ordinary life. It adds the
 crime's people roles, kits (accounts and SIM cards), devices, addresses, sites and apps to the
 entity tables, its calls, web events, logins and transactions to the event logs, the small
-police and member feeds, and the truth tables gangs, rings, dens, episodes, fraud_payments,
-money_path and fraud_contacts.
+police and member feeds, and the truth tables gangs, rings, dens, episodes, pending_episodes,
+fraud_payments, money_path and fraud_contacts.
 
 Steps, each with its own random stream `crime:<step>`:
 

@@ -3,7 +3,8 @@
 First contacts follow a weekday, daytime rhythm in China time. The period's episodes are those
 whose first payment falls inside it; their contacts before the period and payments after it are
 not in the feeds. Episodes still in grooming when the period ends (first payment after it) are
-planned too: their contacts happen, but they get no episode id in the truth.
+planned too: their contacts happen, but they get no episode id; the truth lists them apart, in
+`pending_episodes`.
 """
 
 from __future__ import annotations
@@ -266,3 +267,27 @@ def episodes_truth(world: World, st: Crime) -> None:
     )
     victims = ep.victim[keep]
     p["role"][victims] = PERSON_ROLE["victim"]
+    _pending_truth(world, ep)
+
+
+def _pending_truth(world: World, ep: Episodes) -> None:
+    """The pending episodes truth table: targets still being groomed when the period ends.
+
+    Their calls are in the feeds like any episode's, so a warning to them is no false alarm;
+    the table lets the arena tell them from ordinary residents, whose role they keep.
+    """
+    p = world.entity("persons")
+    sims = world.entity("sims")
+    first = np.full(len(ep.gang), np.iinfo(np.int64).max)
+    np.minimum.at(first, ep.pay_episode, ep.pay_us)
+    keep = np.flatnonzero(ep.episode_id < 0)
+    world.truth_table("pending_episodes").add(
+        pending_id=np.arange(len(keep), dtype=np.int32),
+        gang_id=ep.gang[keep].astype(np.int32),
+        target_idno=p["idno"][ep.victim[keep]],
+        fraud_type=np.array([TYPE_NAMES[int(t)] for t in ep.fraud_type[keep]], dtype="U32"),
+        contact_channel=np.array([CONTACT_CHANNELS[int(c)] for c in ep.channel[keep]], dtype="U8"),
+        fraud_msisdn=sims["msisdn"][ep.number[keep]],
+        first_contact_at=ep.first_contact_us[keep],
+        planned_first_payment_at=first[keep],
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+from call_count import calls_made
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +84,24 @@ def test_a_look_up_finds_exactly_the_rows_of_the_window_whatever_was_compacted(
     assert sorted(zip(got.column("at").to_pylist(), got.column("msisdn").to_pylist(),
                       strict=True)) == want  # fmt: skip
     assert got.column("at").to_pylist() == sorted(got.column("at").to_pylist())
+
+
+def test_the_memory_of_short_contact_is_asked_about_many_numbers_with_no_step_a_number() -> None:
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    memory = ShortContacts(WINDOW)
+    called = [str(13900000000 + i) for i in range(2000)]
+    base = dict.fromkeys(EVIDENCE.names)
+    held = pa.Table.from_pylist(
+        [
+            {**base, "evidence": CONTACT, "at": t0, "msisdn": n, "known": False, "duration_s": 3}
+            for n in called[::2]
+        ],
+        schema=EVIDENCE,
+    )
+    memory.hold(held, t0 + timedelta(minutes=5))
+    later = t0 + timedelta(hours=1)
+    others = [str(13800000000 + i) for i in range(2000)]  # never called: nothing to fetch
+    small = calls_made(lambda: memory.of(others[:3], later))
+    big = calls_made(lambda: memory.of(others, later))
+    assert big - small < 20, (small, big)
+    assert memory.of(pa.array(called[:4]), later).column("msisdn").to_pylist() == called[:4:2]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -24,12 +25,13 @@ from fraudlink.engine.detection import (
 )
 from fraudlink.engine.fund_control import first_level_orders, traced_orders
 from fraudlink.engine.known import Flags, known_from_batch
-from fraudlink.engine.people import People
+from fraudlink.engine.people import People, among
 from fraudlink.engine.policy import Policy
 from fraudlink.engine.replay import Batch
 from fraudlink.engine.working_store import WorkingStore
 from fraudlink.model.actions import Action, StandingClaim
 from fraudlink.store import Store
+from fraudlink.store.arrays import NO_ID, sorted_distinct
 from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
 from fraudlink.warn import (
@@ -225,30 +227,41 @@ class Engine:
         # A short call or SMS from a number only suspected earns nothing on its own (see the
         # desk), but it is evidence for whoever earns more within a day: the desk holds it by
         # the number called, and sees it only for the people it has other evidence on. This
-        # batch's rows are resolved to their person (a dictionary probe a row, a few hundred a
-        # batch at city scale); earlier short contact comes from the memory, for the people
-        # who were not under watch when it came.
+        # batch's rows are resolved to their person as whole columns (holder ids); the desk
+        # is asked about each person once; earlier short contact comes from the memory, for
+        # the people who were not under watch when it came.
         noise = dialling_noise(evidence, TALK_S)
-        idno = people.holders(evidence)
-        earning = {i for i, s in zip(idno, noise, strict=True) if i is not None and not s}
-        called = {i for i, s in zip(idno, noise, strict=True) if i is not None and s}
-        watched = desk.watching(called | earning, now)
-        fresh = earning - watched
-        numbers = people.numbers(fresh) if fresh else {}
-        earlier = desk.noise.of(list(numbers), now) if numbers else None
+        who = people.holders(evidence)
+        known = who != NO_ID
+        asked = sorted_distinct(who[known])
+        earning = sorted_distinct(who[known & ~noise])
+        names = people.idno_list(asked)
+        under_watch = desk.watching(names, now)  # the desk's own work: a step a person
+        watched = asked[np.array([i in under_watch for i in names], bool)]
+        fresh = earning[~among(earning, watched)]
+        numbers, owner = people.numbers(fresh)
+        earlier = desk.noise.of(numbers, now) if len(numbers) else None
         if noise.any():
             desk.noise.hold(evidence.filter(pa.array(noise)), now)
-        keep = [i is not None and (not s or i in watched or i in earning) for i, s in
-                zip(idno, noise, strict=True)]  # fmt: skip
-        if not any(keep):
+        keep = known & (~noise | among(who, sorted_distinct(np.concatenate([watched, earning]))))
+        if not keep.any():
             return []  # no one earned anything, and no one under watch was called
-        who = [i for i, k in zip(idno, keep, strict=True) if k]
-        evidence = evidence.filter(pa.array(keep, pa.bool_()))
+        who = who[keep]
+        evidence = evidence.filter(pa.array(keep))
         if earlier is not None and earlier.num_rows:
-            who += [numbers[n] for n in earlier.column("msisdn").to_pylist()]
+            # Only short contact to a number still theirs counts. Asked here, where the memory
+            # held some, not of every number above: most batches never get this far.
+            still = people.still_theirs(numbers, owner)
+            numbers, owner = numbers.filter(pa.array(still)), owner[still]
+            at = pc.index_in(earlier.column("msisdn"), value_set=numbers)
+            theirs = pc.is_valid(at)
+            earlier = earlier.filter(theirs)
+            at = np.asarray(at.filter(theirs).to_numpy(zero_copy_only=False), np.int64)
+            who = np.concatenate([who, owner[at]])
             evidence = pa.concat_tables([evidence, earlier])
 
         def locate(idnos: list[str]) -> dict[str, tuple[str, str]]:
             return people.districts(self.store, idnos, lambda: self.work.flush(REGISTRATIONS))
 
         return desk.consider(people.attach(evidence, who), now, locate)
+

@@ -5,8 +5,9 @@ a number only a detector suspects earns nothing on its own, and grading every pe
 would bury the desk. But it is evidence for a person who earns other evidence within the day (a
 fraud site visited after the call is medium, not low). So the desk holds these rows here, as
 whole batches of Arrow rows keyed by nothing but the number called, and brings them in only for
-the numbers of people who earn other evidence: an index of the numbers held answers most
-look-ups, and one `is_in` over the day's rows the others. Nobody is graded on them alone.
+the numbers of people who earn other evidence: an index of the numbers held (`LatestValues`: each
+number called and when it was last held) answers most look-ups, a whole column of numbers at a
+time, and one `is_in` over the day's rows the others. Nobody is graded on them alone.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fraudlink.store.arrays import epoch_us
+from fraudlink.store.latest_values import LatestValues
 from fraudlink.warn.screen import CONTACT, EVIDENCE
 
 COMPACT_EVERY = 24
 """Held batches are combined into one table once this many wait: a day of 5-minute batches
 would otherwise be 288 pieces for every look-up to walk."""
 
-SWEEP_EVERY = timedelta(hours=1)
-"""How often the index of numbers called forgets the ones no longer held."""
-
 _NONE = EVIDENCE.empty_table()  # built once: an empty table costs more than most look-ups
+_NEVER = -1  # the time a number never held was last held: before any batch
 
 
 def dialling_noise(evidence: pa.Table, talk_s: int) -> np.ndarray:
@@ -46,11 +47,11 @@ class ShortContacts:
         # Per held batch: when it was held (no row of it is later), its rows, and the pieces of
         # their number column (kept apart, so that a look-up probes that column alone).
         self._chunks: list[tuple[datetime, pa.Table, list[pa.Array]]] = []
-        # Number called -> the last batch that held contact to it. Most people who earn
-        # evidence were never called by a suspected number: this answers them with no Arrow
-        # work at all (a few hundred numbers a batch at city scale go in, once each).
-        self._last: dict[str, datetime] = {}
-        self._swept: datetime | None = None  # when `_last` was last rid of numbers out of it
+        # Number called -> when the last batch that held contact to it was held (epoch µs).
+        # Most people who earn evidence were never called by a suspected number: this answers
+        # them without walking the day's rows. A number stays in it (16 bytes) once called, as
+        # its time says whether it is still held.
+        self._held = LatestValues()
 
     def __len__(self) -> int:
         return sum(c.num_rows for _, c, _ in self._chunks)
@@ -63,7 +64,7 @@ class ShortContacts:
                 rows = rows.select(EVIDENCE.names).cast(EVIDENCE)
             called = rows.column("msisdn")
             self._chunks.append((now, rows, called.chunks))
-            self._last.update(dict.fromkeys(called.to_pylist(), now))
+            self._held.set(called, np.full(len(called), epoch_us(now), np.int64))
         # A batch goes once it is a window old; older rows of a kept one are cut on reading.
         if self._chunks and now - self._chunks[0][0] > self.window:
             self._chunks = [c for c in self._chunks if now - c[0] <= self.window]
@@ -72,19 +73,16 @@ class ShortContacts:
             table = pa.concat_tables([c for _, c, _ in self._chunks])
             table = table.filter(pc.greater_equal(table.column("at"), since)).combine_chunks()
             self._chunks = [(now, table, table.column("msisdn").chunks)] if table.num_rows else []
-        if self._swept is None or now - self._swept >= SWEEP_EVERY:
-            self._swept = now
-            self._last = {n: t for n, t in self._last.items() if now - t <= self.window}
 
-    def of(self, numbers: list[str], now: datetime) -> pa.Table:
+    def of(self, numbers: pa.Array | list[str], now: datetime) -> pa.Table:
         """The held rows within the window that reached any of `numbers`, oldest first."""
-        last = self._last
-        if not any(n in last and now - last[n] <= self.window for n in numbers):
+        numbers = pa.array(numbers, pa.string()) if isinstance(numbers, list) else numbers
+        if not (self._held.get(numbers, _NEVER) >= epoch_us(now - self.window)).any():
             return _NONE
         table = pa.concat_tables([c for _, c, _ in self._chunks])
         since = pa.scalar(now - self.window, EVIDENCE.field("at").type)
         called = pa.chunked_array([a for _, _, arrays in self._chunks for a in arrays], pa.string())
-        hit = pc.and_(pc.is_in(called, value_set=pa.array(numbers, pa.string())),
+        hit = pc.and_(pc.is_in(called, value_set=numbers),
                       pc.greater_equal(table.column("at"), since))  # fmt: skip
         found = table.filter(hit)
         return found.sort_by("at") if found.num_rows > 1 else found

@@ -7,7 +7,9 @@ tables of `trace.schemas`. `trace_report` does the same for one victim; given a 
 reads the ledger from memory instead of the store.
 
 Money a chain account pays an ordinary seller for goods has left the laundering chain: it is
-recorded as a cash-out by goods (`trace.purchases`), not as money the seller holds.
+recorded as a cash-out by goods (`trace.purchases`), not as money the seller holds. A seller is
+judged against the chains traced; `trace_report` (one victim, by SQL or from a `LedgerIndex`)
+judges against every report made by then, as the trace of every victim does, so the two agree.
 """
 
 from __future__ import annotations
@@ -102,10 +104,13 @@ def trace_all(
     report_ids: list[str] | None = None,
     book: LedgerBook | None = None,
     holders: HolderBook | None = None,
+    every_chain: bool = False,
 ) -> TraceResult:
     """Trace every victim reported by `as_of` (or the given reports) in one pass; `book`, the
     store's transactions by account, spares matching and the sub-ledger scans of the whole
-    ledger, and `holders` spares matching a look through every account for the victims' own."""
+    ledger, and `holders` spares matching a look through every account for the victims' own.
+    With `every_chain`, sellers of goods are judged against the chains of every report made by
+    `as_of`, not only of those given (one more trace's sub-ledger, of all of them)."""
     if method not in METHODS:
         raise ValueError(f"unknown attribution method {method!r} ({', '.join(METHODS)})")
     as_of = as_of or ledger_end(store)
@@ -117,7 +122,28 @@ def trace_all(
         # The matched payments' own rows are among those matching read from the book: the seeds
         # come from there, so no question at a tick reads the store's ledger.
         matched, near = match_payments_in_book(store, book, reports, holders=holders)
-    return trace_matched(store, matched, as_of, method, max_hops, book, near)
+    every = None
+    if every_chain and report_ids is not None and reports:
+        every = every_report_ledger(store, as_of, max_hops, book, holders)
+    return trace_matched(store, matched, as_of, method, max_hops, book, near, every)
+
+
+def every_report_ledger(
+    store: Store,
+    as_of: datetime,
+    max_hops: int = 6,
+    book: LedgerBook | None = None,
+    holders: HolderBook | None = None,
+) -> pa.Table:
+    """The tainted sub-ledger of every victim reported by `as_of`: the chains sellers of goods
+    are judged against."""
+    reports = reported_by(store, as_of, None)
+    if book is None:
+        matched, near = match_payments(store, reports), None
+    else:
+        matched, near = match_payments_in_book(store, book, reports, holders=holders)
+    seeds = seed_transactions(store, matched, as_of, near)
+    return subledger(store, seeds, as_of, max_hops, book) if seeds.num_rows else seeds
 
 
 def trace_matched(
@@ -128,16 +154,23 @@ def trace_matched(
     max_hops: int = 6,
     book: LedgerBook | None = None,
     rows: pa.Table | None = None,
+    every: pa.Table | None = None,
 ) -> TraceResult:
     """Trace from payments already matched (report_id, txn_id): e.g. confirmed by the desk.
 
     `rows`, transactions holding every matched one, are where the seeds are looked up instead
-    of the store's ledger (see `seed_transactions`)."""
+    of the store's ledger (see `seed_transactions`). `every`, a sub-ledger holding these
+    victims' chains and others' (`every_report_ledger`), is where sellers of goods are found
+    and what they are judged against; by default these victims' own."""
     seeds = seed_transactions(store, matched, as_of, rows)
     if seeds.num_rows == 0:
         return result_from_ledger(seeds, matched, method, max_hops, as_of)
     ledger = subledger(store, seeds, as_of, max_hops, book)
-    ledger = as_purchases(ledger, sellers_of_goods(store, ledger, as_of, book))
+    judged = ledger
+    if every is not None:
+        # These victims' own rows too, where `every` matched their payments otherwise.
+        judged = pa.concat_tables([every, ledger.select(every.schema.names).cast(every.schema)])
+    ledger = as_purchases(ledger, sellers_of_goods(store, judged, as_of, book))
     return result_from_ledger(ledger, matched, method, max_hops, as_of)
 
 
@@ -149,9 +182,10 @@ def trace_report(
     max_hops: int = 6,
     index: LedgerIndex | None = None,
 ) -> TraceResult:
-    """Trace one victim: from the store by SQL, or from an in-memory `LedgerIndex`."""
+    """Trace one victim: from the store by SQL, or from an in-memory `LedgerIndex`; either way
+    sellers of goods are judged against every victim's chain, as `trace_all` judges them."""
     if index is None:
-        return trace_all(store, as_of, method, max_hops, [report_id])
+        return trace_all(store, as_of, method, max_hops, [report_id], every_chain=True)
     return index.trace(report_id, as_of, method, max_hops)
 
 

@@ -5,8 +5,9 @@ scans the whole transactions table (about 100 ms at city scale), so the per-vict
 ledger as NumPy arrays: rows in time order, integer account ids, and CSR offsets of each
 account's payments out and in. Built once (seconds at city scale); the frontier and the
 sub-ledger of one victim are then slices of it, and the lot accounting is the same replay as the
-one-pass trace. Sellers of goods are judged as the one-pass trace judges them (`trace.purchases`),
-from one store query over their own rows.
+one-pass trace. Sellers of goods are judged as the one-pass trace of every victim judges them
+(`trace.purchases`): on the chains of every report made by the trace time, from one store query
+over their own rows, once per trace time and depth.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ class LedgerIndex:
         self.out_rows, self.out_start = _csr(self.frm, n_acc)
         self.in_rows, self.in_start = _csr(np.where(self.dst < 0, n_acc, self.dst), n_acc)
         self._by_txn = np.argsort(self.txn_id)
+        reported = store.arrow("select report_id, epoch_us(reported_at) as t from victim_reports")
+        self.reported_at: dict[str, int] = dict(
+            zip(*(reported.column(c).to_pylist() for c in ("report_id", "t")), strict=True)
+        )
+        self._sellers: dict[tuple[int, int], tuple[dict[int, str], list[str]]] = {}
         self.matched = match_payments(store)
         self.seeds: dict[str, list[int]] = {}
         for rid, txn in zip(
@@ -95,12 +101,36 @@ class LedgerIndex:
         end = len(self.time) if as_of is None else self._row_at(as_of)
         if as_of is None:
             as_of = pa.scalar(int(self.time[-1]), TS).as_py()
-        seeds = [r for r in self.seeds.get(report_id, []) if r < end and self.dst[r] >= 0]
+        seeds = self._seeds_of(report_id, end)
         rows = self.subledger_rows(seeds, end, max_hops)
         matched = self.matched.filter(pc.equal(self.matched.column("report_id"), report_id))
-        ledger = self._table(rows, seeds, report_id)
-        ledger = as_purchases(ledger, sellers_of_goods(self.store, ledger, as_of))
+        ledger = self._table(rows, dict.fromkeys(seeds, report_id))
+        ledger = as_purchases(ledger, self.sellers(as_of, end, max_hops, report_id))
         return result_from_ledger(ledger, matched, method, max_hops, as_of)
+
+    def _seeds_of(self, report_id: str, end: int) -> list[int]:
+        return [r for r in self.seeds.get(report_id, []) if r < end and self.dst[r] >= 0]
+
+    def sellers(self, as_of: datetime, end: int, max_hops: int, report_id: str) -> list[str]:
+        """Sellers of goods on the chains of every report made by `as_of` and of `report_id`,
+        judged on that sub-ledger as the one-pass trace of every victim judges them. Kept for
+        the last trace time and depth; a report traced before it was made is added for that
+        trace alone."""
+        made = pa.scalar(as_of, TS).cast(pa.int64()).as_py()
+        key = (made, max_hops)
+        if key not in self._sellers:
+            owner = {r: rid for rid in self.seeds if self.reported_at.get(rid, made + 1) <= made
+                     for r in self._seeds_of(rid, end)}  # fmt: skip
+            self._sellers = {key: (owner, self._judge(owner, as_of, end, max_hops))}
+        owner, sellers = self._sellers[key]
+        own = self._seeds_of(report_id, end)
+        if all(r in owner for r in own):
+            return sellers
+        return self._judge(owner | dict.fromkeys(own, report_id), as_of, end, max_hops)
+
+    def _judge(self, seeds: dict[int, str], as_of: datetime, end: int, max_hops: int) -> list[str]:
+        every = self._table(self.subledger_rows(sorted(seeds), end, max_hops), seeds)
+        return sellers_of_goods(self.store, every, as_of)
 
     def _row_at(self, as_of: datetime) -> int:
         us = pa.scalar(as_of, TS).cast(pa.int64()).as_py()
@@ -141,10 +171,17 @@ class LedgerIndex:
         lo, hi = np.searchsorted(rows, [first, end])
         return rows[lo:hi]
 
-    def _table(self, rows: IntArray, seeds: list[int], report_id: str) -> pa.Table:
+    def _table(self, rows: IntArray, seeds: dict[int, str]) -> pa.Table:
+        """The sub-ledger's rows as a table, each seed row (row number) with its report."""
         idx = pa.array(rows)
         dst = self.dst[rows]
-        seed_set = set(seeds)
+        report = pa.nulls(len(rows), pa.string())
+        if seeds:
+            keys = np.fromiter(seeds, np.int64, len(seeds))
+            order = np.argsort(keys)
+            at = order[np.minimum(np.searchsorted(keys, rows, sorter=order), len(keys) - 1)]
+            names = pa.array(list(seeds.values()), pa.string())
+            report = names.take(pa.array(at, mask=keys[at] != rows))
         return pa.table(
             {
                 "txn_id": pa.array(self.txn_id[rows]),
@@ -154,9 +191,7 @@ class LedgerIndex:
                 "amount_fen": pa.array(self.amount[rows]),
                 "channel": self.channel.take(idx).cast(pa.string()),
                 "terminal": self.terminal.take(idx),
-                "report_id": pa.array(
-                    [report_id if r in seed_set else None for r in rows.tolist()], pa.string()
-                ),
+                "report_id": report,
             }
         )
 

@@ -6,8 +6,9 @@ there freezes an innocent person (domain.md: "false freezes are a major public c
 
 From the ledger alone, an account a chain account pays is taken for a seller of goods when:
 
-- the payment is a purchase (channel `payment` or `merchant`), not a transfer, and the account
-  is not one a reported victim paid (a first-level card is never a seller here);
+- the payment is a purchase (channel `payment` or `merchant`, or `pos`: a card paid at the
+  account's own terminal), not a transfer, and the account is not one a reported victim paid (a
+  first-level card is never a seller here);
 - the account has an ordinary life: payers in the last `WINDOW` who are not accounts the victims'
   money reached (buyers, employers, friends), at least `MIN_PAYERS` of them;
 - it holds money instead of passing it on: of the money it received in the window (up to
@@ -17,11 +18,24 @@ From the ledger alone, an account a chain account pays is taken for a seller of 
   payment the second). Mule cards pass nearly all of it on within minutes to hours;
 - the chain paid it at least `PASS_ON` before now, so the chain's own money is among what is
   judged: until then it is stopped like any other holder (a mule card given a little
-  camouflage money of its own would otherwise pass for a seller, and be let off).
+  camouflage money of its own would otherwise pass for a seller, and be let off). Two kinds of
+  account need no such wait, as what they have shown already says more than two hours would:
+  a shop, `BUSY_INFLOWS` or more payers of its own in its last `BUSY_WINDOW`, holding its own
+  money (no mule card has that many strangers paying it); and an account that held the chain's
+  earlier money for `HELD_FOR` (less than `PASSED_ON_MAX` of it left within `HELD_FOR`), as
+  no mule card does.
 
 A busy account (`BUSY_INFLOWS` own payments in its last `BUSY_WINDOW`: a shop) is judged on
-that day alone. Only the accounts in question are read (from the engine's `LedgerBook`, or one
-query of the store), and the engine's verdicts are kept with its book for `REJUDGE`.
+that day alone. The chain is every account the sub-ledger's victims' money reached; for the
+money held a day, with the engine's book, every account the chains it traced before reached
+too (reports close; their mule cards stay mule cards). Only the accounts in question are read
+(from the engine's `LedgerBook`, or one query of the store), and the engine's verdicts are kept
+with its book for `REJUDGE` (a verdict against a seller while the chain's money is fresh is not
+kept: it may change once it settles).
+
+A trace of one victim judges sellers on the sub-ledger of every report made by then
+(`trace.engine`, `trace.index`), as the trace of all of them does: a payer of the seller on
+another victim's chain is no payer of its own, and that chain's fresh payment counts too.
 
 `as_purchases` marks the sub-ledger's payments into such accounts as cash-outs by goods (channel
 `goods`, the seller's account as the terminal), so the replay records the money as spent where
@@ -46,7 +60,9 @@ from fraudlink.trace.ledger_book import LedgerBook
 IntArray = npt.NDArray[np.int64]
 
 GOODS = "goods"  # the exit channel of money spent on goods at an ordinary seller
-PURCHASE_CHANNELS = ("payment", "merchant")
+# A card paid at a merchant's POS terminal names the merchant's account: a purchase (a cash-out
+# at the gang's own terminal names none, and is no candidate).
+PURCHASE_CHANNELS = ("payment", "merchant", "pos")
 WINDOW = timedelta(days=30)
 # At the demo's 14 days a seller paid by a chain had had 1 to 9 other payers; mule cards paid by
 # a chain had 0 to 5, but none of them by a purchase, and all of them passed money on.
@@ -58,12 +74,23 @@ PASSED_ON_MAX = 0.5
 # own payers (camouflage) come a few a week, so it is never judged on a day.
 BUSY_WINDOW = timedelta(days=1)
 BUSY_INFLOWS = 20
+# Mule cards move money on within minutes to hours (demo seeds 1 and 2: half of it within 43
+# minutes, 99% within 4.5 h, the slowest 31.5 h); an account that kept most of the chain's money
+# a whole day is holding it, and a fresh payment into it need not wait to be judged.
+HELD_FOR = timedelta(hours=24)
 # The engine traces every 30 minutes and meets the same shops again and again: a verdict on an
 # account, kept with the engine's `LedgerBook`, stands for `REJUDGE` of event time. At city (170
 # open reports, 48 ticks of a day) the verdicts took 1.9 s kept for 6 h, 0.9 s for 24 h, and
 # about 200 ms a tick not kept (600 accounts, half of them shops).
 REJUDGE = timedelta(hours=24)
 _VERDICTS: WeakKeyDictionary[LedgerBook, dict[str, tuple[int, bool]]] = WeakKeyDictionary()
+# Every account the chains traced with the engine's book have reached so far: the engine traces
+# only open reports, and money a seller kept a day from a chain whose report has closed since is
+# the chain's money all the same. Only that test reads them: on the others, a mule card paid by
+# unknown chains as well as known ones is caught passing the unknown chains' money on as its own
+# (a demo run with every mule-to-mule transfer paid by payment code let one more mule card off
+# when every test read them).
+_CHAINS: WeakKeyDictionary[LedgerBook, pa.Array] = WeakKeyDictionary()
 
 _STORE_ROWS = """
 select txn_id, time, from_account, to_account, amount_fen from transactions
@@ -83,27 +110,40 @@ def sellers_of_goods(
 
     Only the accounts a chain account paid by a purchase are looked at, over their own rows:
     from the `LedgerBook` when given, else from one query of the store. Busy accounts are judged
-    on their last `BUSY_WINDOW`, the others on their last `WINDOW`. Given the book, a verdict
-    reached less than `REJUDGE` before `as_of` (never after it) is reused."""
-    accounts, chain = _candidates(ledger, as_of)
+    on their last `BUSY_WINDOW`, the others on their last `WINDOW`. Given the book (whose
+    trace times only move forward), the chain whose money a fresh seller held a day is every
+    account the chains traced with it have reached, and a verdict reached less than `REJUDGE`
+    before `as_of` (never after it) is reused, except on an account the chain paid within
+    `PASS_ON`."""
+    accounts, fresh_pay, chain = _candidates(ledger, as_of)
+    ever = chain
+    if book is not None:
+        traced = _CHAINS.get(book, pa.array([], pa.string()))
+        ever = _CHAINS[book] = pc.unique(pa.concat_arrays([traced, chain.cast(pa.string())]))
     known = _VERDICTS.setdefault(book, {}) if book is not None else {}
     now = epoch_us(as_of)
-    fresh = {a: known[a][1] for a in accounts
-             if a in known and 0 <= now - known[a][0] < _us(REJUDGE)}  # fmt: skip
-    asked = [a for a in accounts if a not in fresh]
+    kept = [a for a in accounts if a in known and a not in fresh_pay]
+    verdict = {a: known[a][1] for a in kept if 0 <= now - known[a][0] < _us(REJUDGE)}
+    asked = [a for a in accounts if a not in verdict]
     if asked:
-        stats = _stats(_rows(store, asked, as_of - BUSY_WINDOW, as_of, book), asked, chain,
-                       as_of - BUSY_WINDOW, as_of)  # fmt: skip
-        judged = {a: s for a, s in stats.items() if s[0] >= BUSY_INFLOWS}
+        day = _stats(_rows(store, asked, as_of - BUSY_WINDOW, as_of, book), asked, chain,
+                     as_of - BUSY_WINDOW, as_of)  # fmt: skip
+        judged = {a: (_shop(s) if a in fresh_pay else _seller(s))
+                  for a, s in day.items() if s[0] >= BUSY_INFLOWS}  # fmt: skip
         rest = [a for a in asked if a not in judged]
         if rest:
-            rows = _rows(store, rest, as_of - WINDOW, as_of, book)
-            judged.update(_stats(rows, rest, chain, as_of - WINDOW, as_of))
-        for a, s in judged.items():
-            fresh[a] = _seller(s)
-            if book is not None:
-                known[a] = (now, fresh[a])
-    return sorted(a for a, seller in fresh.items() if seller)
+            lo = as_of - WINDOW
+            rows = _rows(store, rest, lo, as_of, book)
+            month = _stats(rows, rest, chain, lo, as_of)
+            waiting = [a for a in rest if a in fresh_pay]
+            held = _stats(rows, waiting, ever, lo, as_of, HELD_FOR) if waiting else {}
+            judged.update({a: (_held_before(month[a], held[a]) if a in held else _seller(month[a]))
+                           for a in rest})  # fmt: skip
+        for a, seller in judged.items():
+            verdict[a] = seller
+            if book is not None and (seller or a not in fresh_pay):
+                known[a] = (now, seller)
+    return sorted(a for a, seller in verdict.items() if seller)
 
 
 def _seller(s: Stats) -> bool:
@@ -115,28 +155,42 @@ def _seller(s: Stats) -> bool:
             and (chain is None or chain < PASSED_ON_MAX))  # fmt: skip
 
 
-def _candidates(ledger: pa.Table, as_of: datetime) -> tuple[list[str], pa.Array]:
-    """The accounts a chain account paid by a purchase, that no reported victim paid (sorted),
-    and the chain: every account the sub-ledger pays into (all the victims' money reached).
+def _shop(day: Stats) -> bool:
+    """Paid by the chain within `PASS_ON`, a seller all the same: a shop, `BUSY_INFLOWS` or more
+    payers of its own in its last day, that holds its own money (and the chain's that settled)."""
+    return day[1] >= BUSY_INFLOWS and _seller(day)
 
-    An account the chain paid less than `PASS_ON` before `as_of` is left out: whether it passes
-    that money on is not known yet, and a mule card with a little camouflage money of its own
-    looks like a seller until it does."""
-    to, frm = ledger.column("to_account"), ledger.column("from_account")
+
+def _held_before(month: Stats, held: Stats) -> bool:
+    """Paid by the chain within `PASS_ON`, a seller all the same: a seller by its month, whose
+    chain money of `HELD_FOR` ago or more mostly stayed there `HELD_FOR` (`held` is the month
+    judged over that span)."""
+    return _seller(month) and held[3] is not None and held[3] < PASSED_ON_MAX
+
+
+def _candidates(ledger: pa.Table, as_of: datetime) -> tuple[list[str], set[str], pa.Array]:
+    """The accounts a chain account paid by a purchase, that no reported victim paid (sorted);
+    those of them the chain paid by a purchase less than `PASS_ON` before `as_of`; and the chain:
+    every account the sub-ledger pays into (all the victims' money reached).
+
+    Whether an account the chain paid within `PASS_ON` passes that money on is not known yet,
+    and a mule card with a little camouflage money of its own looks like a seller until it
+    does: such an account is a seller only as a shop or by having held the chain's money
+    before (`_shop`, `_held_before`)."""
+    to = ledger.column("to_account")
     seed = pc.is_valid(ledger.column("report_id"))
     chain = pc.unique(pc.drop_null(to))
     paid = pc.unique(pc.drop_null(to.filter(seed)))
     bought = pc.and_(
         pc.and_(pc.invert(seed), pc.is_in(ledger.column("channel"), pa.array(PURCHASE_CHANNELS))),
-        pc.and_(pc.is_in(frm, chain), pc.invert(pc.is_in(to, paid))),
+        pc.and_(pc.is_in(ledger.column("from_account"), chain), pc.invert(pc.is_in(to, paid))),
     )
     bought = pc.fill_null(bought, False)
-    found = pc.unique(pc.drop_null(to.filter(bought)))
     recent = pc.greater(pc.cast(pc.cast(ledger.column("time"), TIME), pa.int64()),
                         epoch_us(as_of) - _us(PASS_ON))  # fmt: skip
-    unsettled = pc.unique(pc.drop_null(to.filter(pc.and_(bought, pc.fill_null(recent, False)))))
-    found = found.filter(pc.invert(pc.is_in(found, unsettled)))
-    return sorted(found.to_pylist()), chain
+    fresh = pc.unique(pc.drop_null(to.filter(pc.and_(bought, pc.fill_null(recent, False)))))
+    found = pc.unique(pc.drop_null(to.filter(bought)))
+    return sorted(found.to_pylist()), set(fresh.to_pylist()), chain
 
 
 def _rows(
@@ -154,11 +208,16 @@ def _rows(
 
 
 def _stats(
-    rows: pa.Table, accounts: list[str], chain: pa.Array, lo: datetime, hi: datetime
+    rows: pa.Table,
+    accounts: list[str],
+    chain: pa.Array,
+    lo: datetime,
+    hi: datetime,
+    hold: timedelta = PASS_ON,
 ) -> dict[str, Stats]:
     """Per account, over (lo, hi]: inflows and distinct payers from outside the chain, and the
-    shares of the money received (up to `PASS_ON` before `hi`, so each inflow had the time)
-    that left again within `PASS_ON` of arriving, each inflow counting at most its own amount:
+    shares of the money received (up to `hold` before `hi`, so each inflow had the time)
+    that left again within `hold` of arriving, each inflow counting at most its own amount:
     of its own money (from outside the chain), and of the chain's.
     In whole columns: an account's outflows are summed over each inflow's window by one sort
     and two binary searches."""
@@ -175,9 +234,9 @@ def _stats(
     pairs = np.unique(to[own] * (int(payer.max(initial=0)) + 1) + payer)
     n_payers = np.bincount(pairs // (int(payer.max(initial=0)) + 1), minlength=k)
     n_own = np.bincount(to[own], minlength=k)
-    old = (to >= 0) & (us <= epoch_us(hi) - _us(PASS_ON))
+    old = (to >= 0) & (us <= epoch_us(hi) - _us(hold))
     sent = np.zeros(len(to), np.int64)
-    sent[old] = _passed_on(to[old], us[old], fen[old], frm, us, fen)
+    sent[old] = _passed_on(to[old], us[old], fen[old], frm, us, fen, hold)
     shares = []
     for part in (old & own, old & (to >= 0) & ~own):
         received = np.zeros(k, np.int64)
@@ -190,9 +249,15 @@ def _stats(
 
 
 def _passed_on(
-    acc: IntArray, t: IntArray, fen: IntArray, out_acc: IntArray, out_t: IntArray, out_fen: IntArray
+    acc: IntArray,
+    t: IntArray,
+    fen: IntArray,
+    out_acc: IntArray,
+    out_t: IntArray,
+    out_fen: IntArray,
+    hold: timedelta = PASS_ON,
 ) -> IntArray:
-    """Per inflow (account, time, amount): the money its account paid out within `PASS_ON`
+    """Per inflow (account, time, amount): the money its account paid out within `hold`
     after it, capped at the inflow's amount. `out_acc` is -1 on rows that are no payment out of
     an account asked."""
     mine = out_acc >= 0
@@ -200,14 +265,14 @@ def _passed_on(
         return np.zeros(len(acc), np.int64)
     oa, ot, of = out_acc[mine], out_t[mine], out_fen[mine]
     base = int(min(ot.min(), t.min()))
-    span = int(max(ot.max(), t.max())) + _us(PASS_ON) - base + 1
+    span = int(max(ot.max(), t.max())) + _us(hold) - base + 1
     if span * (int(max(oa.max(), acc.max())) + 1) >= 2**62:
         raise OverflowError("the window spans too long a time for one key per account")
     key = oa * span + (ot - base)
     order = np.argsort(key, kind="stable")
     key, total = key[order], np.concatenate([[0], np.cumsum(of[order])])
     first = np.searchsorted(key, acc * span + (t - base), side="left")
-    last = np.searchsorted(key, acc * span + (t + _us(PASS_ON) - base), side="right")
+    last = np.searchsorted(key, acc * span + (t + _us(hold) - base), side="right")
     return np.minimum(total[last] - total[first], fen)
 
 

@@ -74,11 +74,9 @@ def test_a_busy_card_that_passes_its_money_on_is_stopped_when_fresh(tmp_path: Pa
         assert stops(s) == {"L1", "L2", "SHOP"}
 
 
-def test_a_seller_that_kept_the_chains_money_a_day_is_not_stopped_for_a_fresh_sale(
-    tmp_path: Path,
-) -> None:
-    """Three days ago victim R0's chain bought from the seller, who kept the money; half an hour
-    before the trace R1's chain buys from it again. Fails on the old code, which stopped it."""
+def earlier_chain_bought_from_the_seller() -> tuple[Ledger, dt.datetime]:
+    """The seller's own life, victim R0's chain buying from it three days before NOW (the seller
+    keeps the money), and victim R1's chain of today; with the time of R0's purchase."""
     led = Ledger()
     seller_life(led)
     early = NOW - 3 * D
@@ -86,18 +84,32 @@ def test_a_seller_that_kept_the_chains_money_a_day_is_not_stopped_for_a_fresh_sa
     led.pay(early - H, "K1", "K2", 390_000, "transfer")
     led.pay(early, "K2", "S", 300_000, "payment")
     victim(led)
+    return led, early
+
+
+def report_earlier_chain(s: Store, early: dt.datetime) -> None:
+    """Victim R0's report, an hour after its chain's purchase."""
+    s.con.execute(
+        "insert into victim_reports (report_id, reported_at, victim_idno, district, "
+        "fraud_type, contact_channel, narrative, claimed_loss_fen) values "
+        "('R0', ?, 'ID-V0', 'd', '刷单返利', 'call', 'paid a task deposit', 400000)",
+        [early + H],
+    )
+    s.con.execute(
+        "insert into report_payments (report_id, seq, paid_at, from_account, to_account, "
+        "amount_fen) values ('R0', 1, ?, 'V0', 'K1', 400000)",
+        [early - 2 * H],
+    )
+
+
+def test_a_seller_that_kept_the_chains_money_a_day_is_not_stopped_for_a_fresh_sale(
+    tmp_path: Path,
+) -> None:
+    """Three days ago victim R0's chain bought from the seller, who kept the money; half an hour
+    before the trace R1's chain buys from it again. Fails on the old code, which stopped it."""
+    led, early = earlier_chain_bought_from_the_seller()
     with make_store(tmp_path / "s.duckdb", led) as s:
-        s.con.execute(
-            "insert into victim_reports (report_id, reported_at, victim_idno, district, "
-            "fraud_type, contact_channel, narrative, claimed_loss_fen) values "
-            "('R0', ?, 'ID-V0', 'd', '刷单返利', 'call', 'paid a task deposit', 400000)",
-            [early + H],
-        )
-        s.con.execute(
-            "insert into report_payments (report_id, seq, paid_at, from_account, to_account, "
-            "amount_fen) values ('R0', 1, ?, 'V0', 'K1', 400000)",
-            [early - 2 * H],
-        )
+        report_earlier_chain(s, early)
         assert stops(s) == {"K1", "K2", "L1", "L2"}
 
 
@@ -109,25 +121,9 @@ def test_the_engine_remembers_a_closed_reports_chain_when_it_judges_a_seller(
     hour before. R0's card is still a chain card: the seller kept the chain's money a day and is
     not stopped. Fails on the old code, and on a rule that forgets closed reports' chains (R0's
     card would be one of the seller's own buyers, and the seller never held chain money)."""
-    led = Ledger()
-    seller_life(led)
-    early = NOW - 3 * D
-    led.pay(early - 2 * H, "V0", "K1", 400_000, "transfer")
-    led.pay(early - H, "K1", "K2", 390_000, "transfer")
-    led.pay(early, "K2", "S", 300_000, "payment")
-    victim(led)
+    led, early = earlier_chain_bought_from_the_seller()
     with make_store(tmp_path / "s.duckdb", led) as s:
-        s.con.execute(
-            "insert into victim_reports (report_id, reported_at, victim_idno, district, "
-            "fraud_type, contact_channel, narrative, claimed_loss_fen) values "
-            "('R0', ?, 'ID-V0', 'd', '刷单返利', 'call', 'paid a task deposit', 400000)",
-            [early + H],
-        )
-        s.con.execute(
-            "insert into report_payments (report_id, seq, paid_at, from_account, to_account, "
-            "amount_fen) values ('R0', 1, ?, 'V0', 'K1', 400000)",
-            [early - 2 * H],
-        )
+        report_earlier_chain(s, early)
         book = book_of(s)
         then = traced_orders(s, ["R0"], early + 3 * H, set(), book=book)
         assert sorted(a.target for a in then.actions) == ["K1", "K2"]

@@ -71,3 +71,32 @@ def test_migrate_applies_what_is_missing_once_and_lists_what_it_kept(old_store: 
             ("15094858694",),
             ("hello",),
         ]
+
+
+def test_a_store_from_a_newer_fraudlink_is_refused_read_only_too(tmp_path: Path) -> None:
+    path = tmp_path / "newer.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con)
+    con.execute("insert into schema_version (version, name) values (?, 'from the future')",
+                [LATEST + 1])  # fmt: skip
+    con.close()
+    for read_only in (True, False):
+        with pytest.raises(StoreError, match=rf"{LATEST + 1}.*newer"):
+            Store(path, read_only=read_only, create=False)
+    result = CliRunner().invoke(cli, ["rings", "--db", str(path)])
+    assert result.exit_code == 1 and "newer" in result.output and str(path) in result.output
+
+
+def test_a_migration_that_fails_is_a_refusal_naming_the_store(
+    old_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fraudlink.store import migrations
+
+    def broken(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("select * from no_such_table")
+
+    monkeypatch.setitem(migrations.PYTHON_STEPS, BEFORE + 1, broken)
+    result = CliRunner().invoke(cli, ["migrate", "--db", str(old_store)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert str(old_store) in result.output and "cannot bring the store up to date" in result.output
+    assert version_of(old_store) == BEFORE  # the failed migration rolled back

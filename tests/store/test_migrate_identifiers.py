@@ -272,3 +272,20 @@ def check_against_ingest(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, s
         if bad:
             want[kind, value] = want.get((kind, value), 0) + 1
     assert noted == sorted((k, v, n) for (k, v), n in want.items())
+
+
+def test_migration_6_reads_a_seized_sim_as_it_did_when_it_shipped(tmp_path: Path) -> None:
+    # Ingest now reads a seized SIM's number as a mobile; migration 6 is frozen and still reads
+    # it as any phone, so a store migrated today comes out as one migrated when it shipped.
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con, target=BEFORE)
+    con.execute(
+        "insert into seized_evidence (operation_id, item_no, seized_at, district, item_kind, "
+        "identifier) values ('OP1', 1, ?, '450107', 'sim', '0755-8376 5566')",
+        [AT],
+    )
+    con.close()
+    with Store(path) as store:
+        assert stored(store.con, "seized_evidence") == [("sim", "075583765566")]
+        assert store.con.execute("select count(*) from migration_notes").fetchone() == (0,)

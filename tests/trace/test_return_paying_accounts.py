@@ -317,3 +317,18 @@ def test_without_a_trace_a_deposit_splits_by_what_each_account_had_paid() -> Non
     assert _paid_by(payments, T0 + 5 * M) == {CARD: 600, ALIPAY: 400}
     assert _paid_by(payments, T0 - M) == {CARD: 600, ALIPAY: 400, "OTHER": 50}
     assert _paid_by(payments, None) == {CARD: 600, ALIPAY: 400, "OTHER": 50}
+
+
+def test_a_deposit_split_by_paying_account_is_one_deposit_in_the_reason() -> None:
+    # Txn 9 is R1's money from two of R1's accounts, txn 10 R2's: two deposits, not three.
+    t0 = dt.datetime(2026, 3, 7, 2, tzinfo=dt.UTC)
+    rows = [
+        dict(account="F", txn_id=9, time=t0, amount_fen=300, report_id="R1", paying_account="C"),
+        dict(account="F", txn_id=9, time=t0, amount_fen=100, report_id="R1", paying_account="A"),
+        dict(account="F", txn_id=10, time=t0 + dt.timedelta(minutes=5), amount_fen=100,
+             report_id="R2", paying_account="X"),
+    ]  # fmt: skip
+    table = pa.Table.from_pylist(rows, schema=DEPOSITS)
+    for frozen in (250, 1000):
+        plan = return_plan("F", frozen, table, t0 + dt.timedelta(hours=1), account_deposits=2)
+        assert "2 deposits" in plan.reason and "3 deposits" not in plan.reason, plan.reason

@@ -264,4 +264,3 @@ class Engine:
             return people.districts(self.store, idnos, lambda: self.work.flush(REGISTRATIONS))
 
         return desk.consider(people.attach(evidence, who), now, locate)
-

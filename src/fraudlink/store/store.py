@@ -44,6 +44,13 @@ class Store:
             raise StoreError(
                 f"{self.path}: not a fraudlink store (a DuckDB database without its schema)"
             )
+        if read_only and have > LATEST:
+            # A newer schema may mean what this code cannot read: refused, as a write open does.
+            self.con.close()
+            raise StoreError(
+                f"{self.path}: the store's schema is version {have}, newer than this "
+                f"fraudlink understands ({LATEST}): use the fraudlink that wrote it"
+            )
         if read_only and 0 < have < LATEST:
             # Code of this version reads tables and values as the latest migration left them;
             # answering from an older schema could be wrong without failing, and a read-only
@@ -58,7 +65,12 @@ class Store:
         self.con.execute("set TimeZone = 'UTC'")
         self.con.execute("set enable_progress_bar = false")
         # The migrations this open applied (`fraudlink migrate` reports them).
-        self.migrated: list[int] = migrate(self.con) if not read_only else []
+        try:
+            self.migrated: list[int] = migrate(self.con) if not read_only else []
+        except (duckdb.Error, RuntimeError) as exc:
+            # Each migration rolled back on its own: the store is as the last one left it.
+            self.con.close()
+            raise StoreError(f"{self.path}: cannot bring the store up to date: {exc}") from exc
 
     @property
     def version(self) -> int:

@@ -202,20 +202,24 @@ def paid_deposits(store: Store, result: TraceResult, account: str | None = None)
     paid = _payments(result)
     split = _split_trace(store, result)
     parts = _parts(split, deposits.filter(unknown), paid)
-    # One pass over the deposits no account was named for: a few rows per victim who paid
-    # from several accounts, not an event stream, and exact Python integers for the split.
+    # One pass over the deposits no account was named for (a few rows per victim who paid
+    # from several accounts, not an event stream), in exact Python integers for the split; the
+    # rest stay as they are. Each part keeps its deposit's place among the rows.
+    at = pa.array(range(deposits.num_rows), pa.int64())
+    named = deposits.append_column("_row", at).filter(pc.invert(unknown))
     rows = []
-    for row, missing in zip(deposits.to_pylist(), unknown.to_pylist(), strict=True):
-        if not missing:
-            rows.append(row)
-            continue
+    for row, place in zip(deposits.filter(unknown).to_pylist(), at.filter(unknown).to_pylist(),
+                          strict=True):  # fmt: skip
         key = (row["account"], row["txn_id"], row["report_id"])
         weights = parts.get(key) or _paid_by(paid.get(row["report_id"], []), row["time"])
         shares = apportion(row["amount_fen"], list(weights.values()))
-        rows += [{**row, "paying_account": a, "amount_fen": fen}
+        rows += [{**row, "paying_account": a, "amount_fen": fen, "_row": place}
                  for a, fen in zip(weights, shares, strict=True) if fen]  # fmt: skip
+    schema = DEPOSITS.append(pa.field("_row", pa.int64()))
+    table = pa.concat_tables([named.cast(schema), pa.Table.from_pylist(rows, schema=schema)])
+    table = table.sort_by("_row").drop_columns(["_row"])  # a stable sort
     mixed = pc.unique(deposits.filter(unknown)["account"])
-    return PaidDeposits(pa.Table.from_pylist(rows, schema=DEPOSITS), _moves(split, mixed))
+    return PaidDeposits(table, _moves(split, mixed))
 
 
 Payment = tuple[dt.datetime | None, str | None, int]  # a victim's own payment: time, from, fen

@@ -229,7 +229,8 @@ def choose_rule(
 
     `account_deposits`, the number of deposits the account received by the freeze (victims' or
     not), must be one for Article 8(1); None trusts the traced deposits."""
-    n = len(pieces)
+    # A deposit paid from several of the victim's accounts is one piece per account: one deposit.
+    n = len({(p.txn_id, p.victim) for p in pieces})
     if n == 0:
         return "none", (
             "No victim deposit was traced into this account, so nothing goes back; "

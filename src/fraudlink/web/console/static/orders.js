@@ -35,7 +35,13 @@ export function overdueCell(o) {
       title: `${o.awaiting || "action"} was due ${chinaTime(o.due_at)} China time`,
     }, lateText(late));
   }
-  if (o.due_at) return el("span", { class: "muted", title: `${o.awaiting || "action"} due by then` }, `due ${chinaTime(o.due_at)}`);
+  if (o.due_at) {
+    // On time at load; the page may stay open past the deadline, so the tick turns it late.
+    return el("span", {
+      class: "muted", "data-deadline": String(Date.parse(o.due_at)),
+      title: `${o.awaiting || "action"} due by then`,
+    }, `due ${chinaTime(o.due_at)}`);
+  }
   return "—";
 }
 
@@ -47,6 +53,13 @@ function lateText(seconds) {
 setInterval(() => {
   for (const t of document.querySelectorAll(".timer[data-until]")) {
     t.textContent = duration((Number(t.dataset.until) - Date.now()) / 1000);
+  }
+  for (const t of document.querySelectorAll("[data-deadline]")) {
+    if (Date.now() > Number(t.dataset.deadline)) {
+      t.dataset.due = t.dataset.deadline;
+      delete t.dataset.deadline;
+      t.className = "overdue error-text";
+    }
   }
   for (const t of document.querySelectorAll(".overdue[data-due]")) {
     t.textContent = lateText((Date.now() - Number(t.dataset.due)) / 1000);

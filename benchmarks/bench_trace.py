@@ -52,7 +52,12 @@ def cte_reach(store: Store, seeds: pa.Table, as_of: Any) -> int:
     """The DuckDB peer: one victim's reachable accounts by the recursive CTE alone."""
     store.con.register("_bench_seeds", seeds)
     try:
-        sql = f"select count(*) as n from ({FRONTIER_SQL.format(seeds='_bench_seeds')})"
+        # The same bounds as ours: the store's ledger, and the earliest seed time as a literal
+        # so DuckDB skips older row groups.
+        first = pa.compute.min(seeds.column("time")).as_py()
+        since = f"'{first.isoformat()}'::timestamptz" if first else "'-infinity'::timestamptz"
+        frontier = FRONTIER_SQL.format(seeds="_bench_seeds", ledger="transactions", since=since)
+        sql = f"select count(*) as n from ({frontier})"
         return int(store.arrow(sql, [HOPS, as_of])["n"][0].as_py())
     finally:
         store.con.unregister("_bench_seeds")

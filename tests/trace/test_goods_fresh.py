@@ -13,13 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_purchases import BUYERS, T0, D, H, Ledger, M, book_of, make_store, seller_life
 
 from fraudlink.engine.fund_control import traced_orders
 from fraudlink.store import Store
+from fraudlink.trace import engine
 from fraudlink.trace.engine import trace_all, trace_report
 from fraudlink.trace.index import LedgerIndex
 from fraudlink.trace.orders import propose_stop_payments
@@ -226,3 +230,34 @@ def test_every_trace_gives_the_seller_the_same_verdict(
         add_second_report(s)
         got = verdicts(s, NOW)
         assert len(set(got)) == 1, got
+
+
+def test_the_sub_ledger_of_every_report_is_kept_until_the_feeds_grow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Traces of one victim by SQL build every report's sub-ledger once while nothing is loaded;
+    a new report is seen at once. With R1 alone reported, R2's card looks like one of the
+    seller's own buyers; once R2 reports, its fresh payment makes the seller a holder."""
+    built = []
+    real = engine.every_report_ledger
+
+    def counted(*args: Any, **kwargs: Any) -> pa.Table:
+        built.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "every_report_ledger", counted)
+    led = Ledger()
+    two_chains(led, first=NOW - 160 * M, second=FRESH)
+    with make_store(tmp_path / "s.duckdb", led) as s:
+
+        def held_at_seller(at: dt.datetime) -> bool:
+            return "S" in trace_report(s, "R1", at).positions.column("account").to_pylist()
+
+        assert not held_at_seller(NOW)
+        assert not held_at_seller(NOW + H)  # after every event: the same sub-ledger, kept
+        assert len(built) == 1
+        add_second_report(s)
+        assert held_at_seller(NOW)  # a report more: built again
+        assert len(built) == 2
+        held_at_seller(NOW - H)  # before the last payment: a trace time of its own
+        assert len(built) == 3

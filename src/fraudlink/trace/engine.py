@@ -124,7 +124,8 @@ def trace_all(
         matched, near = match_payments_in_book(store, book, reports, holders=holders)
     every = None
     if every_chain and report_ids is not None and reports:
-        every = every_report_ledger(store, as_of, max_hops, book, holders)
+        every = (every_report_ledger(store, as_of, max_hops, book, holders) if book is not None
+                 else _every_report_ledger_kept(store, as_of, max_hops))  # fmt: skip
     return trace_matched(store, matched, as_of, method, max_hops, book, near, every)
 
 
@@ -144,6 +145,33 @@ def every_report_ledger(
         matched, near = match_payments_in_book(store, book, reports, holders=holders)
     seeds = seed_transactions(store, matched, as_of, near)
     return subledger(store, seeds, as_of, max_hops, book) if seeds.num_rows else seeds
+
+
+# The last sub-ledger of every report built from a store file, and what it was built from. A
+# trace of one victim by SQL (an order issued at the console, `fraudlink trace --report`) judges
+# sellers on it, and building it takes seconds at city; between loads of the feeds it is the same
+# for every trace time after the last transaction and report. Keyed by the file, not the `Store`:
+# the console opens a `Store` on its cursor for every request. One entry: a server has one store.
+_EVERY: dict[str, tuple[tuple[object, ...], pa.Table]] = {}
+
+
+def _every_report_ledger_kept(store: Store, as_of: datetime, max_hops: int) -> pa.Table:
+    """`every_report_ledger` of the store's own ledger, kept until the feeds it reads grow."""
+    counts = store.con.execute(
+        "select (select count(*) from transactions), (select max(time) from transactions), "
+        "(select count(*) from victim_reports), (select max(reported_at) from victim_reports), "
+        "(select count(*) from report_payments), (select count(*) from bank_accounts)"
+    ).fetchall()[0]
+    last = max((t for t in (counts[1], counts[3]) if t is not None), default=None)
+    # Any trace time at or after the last transaction and report sees the same rows and reports.
+    key = (*counts, max_hops, as_of if last is None or as_of < last else "everything")
+    path = str(store.path.resolve())
+    kept = _EVERY.get(path)
+    if kept is None or kept[0] != key:
+        kept = (key, every_report_ledger(store, as_of, max_hops))
+        _EVERY.clear()
+        _EVERY[path] = kept
+    return kept[1]
 
 
 def trace_matched(

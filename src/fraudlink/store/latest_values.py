@@ -14,15 +14,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store.arrays import IntArray
-from fraudlink.store.string_ids import MAX_KEY_DIGITS, digit_keys
+from fraudlink.store.string_ids import MAX_KEY_DIGITS, KeyArray, SortedKeys, digit_keys
 
 _TAIL_SHARE = 64  # the sorted tail is merged into the main part once it passes 1/64 of it
 _MIN_TAIL = 4_096
-_SORT_FIRST = 256  # more keys than this are sorted before their binary search
 # 10**18, ..., 10, 1: the place of each digit of a number of up to 19 digits.
 _PLACES = np.array([10**k for k in range(MAX_KEY_DIGITS - 1, -1, -1)], np.uint64)
-
-KeyArray = npt.NDArray[np.uint64]
 
 
 class LatestValues:
@@ -41,14 +38,11 @@ class LatestValues:
     """
 
     def __init__(self, tail_share: int = _TAIL_SHARE, min_tail: int = _MIN_TAIL) -> None:
-        empty_keys, empty_values = np.empty(0, np.uint64), np.empty(0, np.int64)
-        self._main = (empty_keys, empty_values)  # sorted digit keys and their values
-        self._tail = (empty_keys, empty_values)  # the same for recent keys
+        self._keys = SortedKeys(tail_share, min_tail)  # digit keys and their values
         self._other: dict[str, int] = {}  # strings that are not plain digits
-        self._tail_share, self._min_tail = tail_share, min_tail
 
     def __len__(self) -> int:
-        return len(self._main[0]) + len(self._tail[0]) + len(self._other)
+        return len(self._keys) + len(self._other)
 
     def set(self, strings: pa.Array | pa.ChunkedArray, values: IntArray) -> None:
         """strings[i] -> values[i], the last row of a string winning; nulls are skipped."""
@@ -58,20 +52,8 @@ class LatestValues:
         k = keys[order]
         last = order[np.append(k[1:] != k[:-1], True)] if len(k) else order
         k, v = keys[last], (values if at is None else values[at])[last]  # sorted, distinct
-        new = np.ones(len(k), bool)
-        for part_k, part_v in (self._main, self._tail):
-            pos, hit = _find(part_k, k)
-            part_v[pos[hit]] = v[hit]
-            new &= ~hit
-        if new.any():
-            (main_k, main_v), (tail_k, tail_v) = self._main, self._tail
-            pos = np.searchsorted(tail_k, k[new])
-            tail_k, tail_v = np.insert(tail_k, pos, k[new]), np.insert(tail_v, pos, v[new])
-            if len(tail_k) > max(self._min_tail, len(main_k) // self._tail_share):
-                pos = np.searchsorted(main_k, tail_k)
-                main_k, main_v = np.insert(main_k, pos, tail_k), np.insert(main_v, pos, tail_v)
-                tail_k, tail_v = tail_k[:0], tail_v[:0]
-            self._main, self._tail = (main_k, main_v), (tail_k, tail_v)
+        new = ~self._keys.update(k, v)
+        self._keys.add(k[new], v[new])
         if len(rest):  # strings that are not plain digits: rare, a dict entry each
             self._other.update(zip(arr.take(rest).to_pylist(), values[rest].tolist(), strict=True))
 
@@ -79,10 +61,7 @@ class LatestValues:
         """Each string's latest value; `missing` for a string never set, or a null."""
         arr = _strings(strings)
         at, keys, rest = _keys(arr)
-        found = np.full(len(keys), missing, np.int64)
-        for part_k, part_v in (self._main, self._tail):
-            pos, hit = _find(part_k, keys)
-            found[hit] = part_v[pos[hit]]
+        found = self._keys.get(keys, missing)
         if at is None:
             out = found
         else:
@@ -146,17 +125,3 @@ def _plain_keys(arr: pa.Array) -> KeyArray | None:
 
 def _valid(arr: pa.Array) -> npt.NDArray[np.bool_]:
     return np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), bool)
-
-
-def _find(sorted_keys: KeyArray, keys: KeyArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """Where each of `keys` is in `sorted_keys`, and whether it is there at all."""
-    if not len(sorted_keys) or not len(keys):
-        return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
-    if len(keys) > _SORT_FIRST:
-        # Keys in order walk the sorted array forward: far fewer cache misses on a big one.
-        order = np.argsort(keys)
-        pos = np.empty(len(keys), np.int64)
-        pos[order] = sorted_keys.searchsorted(keys[order])
-    else:
-        pos = sorted_keys.searchsorted(keys)
-    return pos, sorted_keys.take(pos, mode="clip") == keys

@@ -24,6 +24,7 @@ MAX_LENGTH_KEY_DIGITS = 17  # (10**17 - 1) * 32 + 17 < 2**62
 LENGTH_BITS = 5
 _TAIL_SHARE = 16  # the sorted tail is merged into the main part once it passes 1/16 of it
 _MIN_TAIL = 65_536
+_SORT_FIRST = 256  # more keys than this are sorted before their binary search
 
 
 def digit_keys(values: pa.Array, with_length: bool = False) -> tuple[BoolArray, KeyArray]:
@@ -51,13 +52,71 @@ def digits_of_key(key: int) -> str:
     return f"{key >> LENGTH_BITS:0{key & ((1 << LENGTH_BITS) - 1)}d}"
 
 
+class SortedKeys:
+    """64-bit keys, each with an integer, kept sorted for binary search: a main part, and a
+    sorted tail of recent keys merged into it once it passes a share of it (an insert copies the
+    tail, a merge the whole)."""
+
+    def __init__(self, tail_share: int = _TAIL_SHARE, min_tail: int = _MIN_TAIL) -> None:
+        empty_keys, empty_values = np.empty(0, np.uint64), np.empty(0, np.int64)
+        self._parts = [(empty_keys, empty_values), (empty_keys, empty_values)]  # main, tail
+        self._tail_share, self._min_tail = tail_share, min_tail
+
+    def __len__(self) -> int:
+        return sum(len(k) for k, _ in self._parts)
+
+    def get(self, keys: KeyArray, missing: int) -> IntArray:
+        """Each key's integer; `missing` for a key not held."""
+        out = np.full(len(keys), missing, np.int64)
+        for part_k, part_v in self._parts:
+            pos, hit = _find(part_k, keys)
+            out[hit] = part_v[pos[hit]]
+        return out
+
+    def update(self, keys: KeyArray, values: IntArray) -> BoolArray:
+        """Set the integer of each of `keys` already held; which of them were."""
+        held = np.zeros(len(keys), bool)
+        for part_k, part_v in self._parts:
+            pos, hit = _find(part_k, keys)
+            part_v[pos[hit]] = values[hit]
+            held |= hit
+        return held
+
+    def add(self, keys: KeyArray, values: IntArray) -> None:
+        """Hold new keys (distinct, none held yet) with their integers."""
+        if not len(keys):
+            return
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        (main_k, main_v), (tail_k, tail_v) = self._parts
+        pos = np.searchsorted(tail_k, keys)
+        tail_k, tail_v = np.insert(tail_k, pos, keys), np.insert(tail_v, pos, values)
+        if len(tail_k) > max(self._min_tail, len(main_k) // self._tail_share):
+            pos = np.searchsorted(main_k, tail_k)
+            main_k, main_v = np.insert(main_k, pos, tail_k), np.insert(main_v, pos, tail_v)
+            tail_k, tail_v = tail_k[:0], tail_v[:0]
+        self._parts = [(main_k, main_v), (tail_k, tail_v)]
+
+
+def _find(sorted_keys: KeyArray, keys: KeyArray) -> tuple[IntArray, BoolArray]:
+    """Where each of `keys` is in `sorted_keys`, and whether it is there at all."""
+    if not len(sorted_keys) or not len(keys):
+        return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
+    if len(keys) > _SORT_FIRST:
+        # Keys in order walk the sorted array forward: far fewer cache misses on a big one.
+        order = np.argsort(keys, kind="stable")
+        pos = np.empty(len(keys), np.int64)
+        pos[order] = sorted_keys.searchsorted(keys[order])
+    else:
+        pos = sorted_keys.searchsorted(keys)
+    return pos, sorted_keys.take(pos, mode="clip") == keys
+
+
 class StringIds:
     """Dense ids for strings, numbered in the order they are first seen."""
 
     def __init__(self) -> None:
-        empty_keys, empty_ids = np.empty(0, np.uint64), np.empty(0, np.int64)
-        self._main = (empty_keys, empty_ids)  # sorted digit keys and their ids
-        self._tail = (empty_keys, empty_ids)  # the same for recent keys, merged in past a share
+        self._keys = SortedKeys()  # plain digit strings' keys and their ids
         self._other: dict[str, int] = {}  # strings that are not plain digits
         self._names: list[pa.Array] = []  # the strings, in id order, a piece per call
         self._n = 0
@@ -96,7 +155,7 @@ class StringIds:
                 self._n += len(first)
                 self._names.append(arr.take(pa.array(first[order])))
                 got_d[new_d], got_o[new_o] = fresh[: new_d.sum()], fresh[new_d.sum() :]
-                self._add_keys(uniq[new_d], got_d[new_d])
+                self._keys.add(uniq[new_d], got_d[new_d])
                 self._other.update(zip([names[i] for i in np.flatnonzero(new_o).tolist()],
                                        got_o[new_o].tolist(), strict=True))  # fmt: skip
         out[at_d], out[at_o] = got_d[each_d], got_o[each_o]
@@ -109,12 +168,7 @@ class StringIds:
         sk = k[order]
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if len(k) else order
         uniq = sk[starts]
-        got = np.full(len(uniq), NO_ID, np.int64)
-        for keys, ids in (self._main, self._tail):
-            if len(keys) and len(uniq):
-                pos = np.minimum(np.searchsorted(keys, uniq), len(keys) - 1)
-                hit = keys[pos] == uniq
-                got[hit] = ids[pos[hit]]
+        got = self._keys.get(uniq, NO_ID)
         each = np.empty(len(k), np.int64)
         each[order] = np.repeat(np.arange(len(uniq)), np.diff(np.r_[starts, len(k)]))
         first = np.minimum.reduceat(order, starts) if len(k) else order
@@ -131,16 +185,3 @@ class StringIds:
         top = np.maximum.accumulate(each) if len(each) else each
         first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(each) else each
         return names, got, each, first
-
-    def _add_keys(self, keys: KeyArray, ids: IntArray) -> None:
-        """Put new sorted keys into the tail, and the tail into the main part past its share."""
-        if not len(keys):
-            return
-        (main_k, main_i), (tail_k, tail_i) = self._main, self._tail
-        pos = np.searchsorted(tail_k, keys)
-        tail_k, tail_i = np.insert(tail_k, pos, keys), np.insert(tail_i, pos, ids)
-        if len(tail_k) > max(_MIN_TAIL, len(main_k) // _TAIL_SHARE):
-            pos = np.searchsorted(main_k, tail_k)
-            main_k, main_i = np.insert(main_k, pos, tail_k), np.insert(main_i, pos, tail_i)
-            tail_k, tail_i = tail_k[:0], tail_i[:0]
-        self._main, self._tail = (main_k, main_i), (tail_k, tail_i)

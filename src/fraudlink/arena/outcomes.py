@@ -6,6 +6,12 @@ first payment (as it would have been made). Harm is counted on the innocent: acc
 ordinary holders that an order named, people warned who were never defrauded, and numbers of
 ordinary holders that were blocked. A gang's target whose first payment falls after the period
 is no victim in it, but no innocent either: warnings to them are counted apart.
+
+Only victims' money held on the gangs' own cards counts as intercepted, and only it is returned.
+Victims' money that reached an ordinary holder (a seller paid for goods, a landlord) and sits
+there under an order is that holder's money: a bank releases it on the holder's appeal, and
+counting it as saved would score the harm of stopping an innocent account as a success. It is
+counted apart, as harm (`held_on_innocent_fen`).
 """
 
 from __future__ import annotations
@@ -94,6 +100,14 @@ def _follow(world: ActedWorld) -> tuple[pa.Table, pa.Table]:
     return follow_money(*_acted_path(world))
 
 
+def split_held(held: pa.Table, mule_accounts: set[str]) -> tuple[pa.Table, pa.Table]:
+    """Victims' money held under orders, split: on the gangs' cards (intercepted), and on ordinary
+    holders' accounts (not the victims' to take back: harm)."""
+    mules = pa.array(sorted(mule_accounts), pa.string())
+    on_mule = pc.is_in(held.column("account"), value_set=mules)
+    return held.filter(on_mule), held.filter(pc.invert(on_mule))
+
+
 def first_order_minutes(
     log: ActionLog, report_ids: list[str | None], first_payment: IntArray
 ) -> list[float]:
@@ -142,9 +156,11 @@ def strategy_outcome(
     """The outcome figures of one strategy, and its order timeliness in minutes."""
     tr = world.truth
     per_episode, held = _follow(world)
-    returns = return_to_victims(held, _claims(log, tr))
+    on_mules, on_innocent = split_held(held, tr.mule_accounts)
+    returns = return_to_victims(on_mules, _claims(log, tr))
     total = {c: int(pc.sum(per_episode.column(c)).as_py() or 0) for c in
-             ("loss_fen", "prevented_fen", "intercepted_fen")}  # fmt: skip
+             ("loss_fen", "prevented_fen")}  # fmt: skip
+    total["intercepted_fen"] = int(pc.sum(on_mules.column("amount_fen")).as_py() or 0)
     s, e = start.timestamp() * 1e6, end.timestamp() * 1e6
     in_period = (tr.first_payment >= s) & (tr.first_payment <= e)
     warned, phone, phone_warned = warned_in_time(world, in_period)
@@ -163,6 +179,7 @@ def strategy_outcome(
         "fraud_loss_fen": total["loss_fen"],
         "prevented_fen": total["prevented_fen"],
         "intercepted_fen": total["intercepted_fen"],
+        "held_on_innocent_fen": int(pc.sum(on_innocent.column("amount_fen")).as_py() or 0),
         "prevented_or_intercepted_share": saved / total["loss_fen"] if total["loss_fen"] else 0.0,
         "loss_fen": total["loss_fen"] - saved,
         "returned_fen": int(pc.sum(returns.column("returned_fen")).as_py() or 0),

@@ -241,6 +241,10 @@ def table_rows(outcomes: Mapping[str, Any]) -> tuple[list[str], list[Row]]:
             each(with_share("innocent_persons_warned", innocent_per)),
         ),
         Row("Innocent SIMs blocked", each(lambda s: count(s.get("innocent_sims_blocked")))),
+        Row(
+            "Victims' money held on innocent accounts",
+            each(lambda s: yuan(s.get("held_on_innocent_fen"))),
+        ),
         Row("Speed"),
         Row(
             "Median minutes, first payment to first order",

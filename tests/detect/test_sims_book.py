@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,14 +34,21 @@ class Replay:
         self.store = Store(dst)
         self.store.con.execute(f"attach '{src}' as src (read_only)")
 
-    def append(self, start: datetime, end: datetime) -> None:
-        """Append the rows known in (start, end], the calls in two inserts, in arrival order."""
+    def append(self, start: datetime, end: datetime,
+               on_calls: Callable[[pa.Table], None] | None = None) -> None:  # fmt: skip
+        """Append the rows known in (start, end], the calls in two inserts, in arrival order;
+        `on_calls` is handed each calls table as it is inserted (as the engine's writer does)."""
         con = self.store.con
         mid = start + (end - start) / 2 if start > EPOCH else end - timedelta(days=1)
         for feed, at in KNOWN_AT.items():
             for a, b in ((start, mid), (mid, end)) if feed == "calls" else ((start, end),):
-                con.execute(f"insert into {feed} by name select * from src.{feed} "
-                            f"where {at} > ? and {at} <= ? order by {at}", [a, b])  # fmt: skip
+                sql = f"select * from src.{feed} where {at} > ? and {at} <= ? order by {at}"
+                if feed == "calls" and on_calls is not None:
+                    rows = con.sql(sql, params=[a, b]).to_arrow_table()
+                    con.execute("insert into calls by name select * from rows")
+                    on_calls(rows)
+                else:
+                    con.execute(f"insert into {feed} by name {sql}", [a, b])
         con.execute("insert into report_indicators by name select i.* from src.report_indicators i "
                     "join src.victim_reports r using (report_id) "
                     "where r.reported_at > ? and r.reported_at <= ?", [start, end])  # fmt: skip
@@ -62,14 +70,17 @@ def period(tiny_source: Path) -> tuple[datetime, datetime]:
     return row[0], row[1]
 
 
-def _check_replay(src: Path, dst: Path, cuts: list[datetime]) -> list[tuple[int, int]]:
-    """Replay up to each cut and compare the book with `score_sims`; (calls, calls folded)."""
+def _check_replay(
+    src: Path, dst: Path, cuts: list[datetime], fed: bool = False
+) -> list[tuple[int, int]]:
+    """Replay up to each cut and compare the book with `score_sims`; (calls, calls folded).
+    `fed`: the book is handed the calls as they are inserted instead of reading them back."""
     replay = Replay(src, dst)
-    book = SimScoreBook(replay.store)
+    book = SimScoreBook(replay.store, fed=fed)
     seen, prev = [], EPOCH
     try:
         for cut in cuts:
-            replay.append(prev, cut)
+            replay.append(prev, cut, book.take if fed else None)
             ours, theirs = book.score(cut), score_sims(replay.store, cut)
             assert ours.schema == theirs.schema
             assert ours.equals(theirs), f"book differs from score_sims at {cut}"
@@ -103,6 +114,27 @@ def test_equal_after_every_chunk_and_with_no_new_rows(
     assert pc.sum(final["victim_contacts"]).as_py() > 0
     assert pc.sum(final["known_bad"].cast("int64")).as_py() > 0
     assert pc.max(final["n_cells"]).as_py() > 1
+
+
+def test_a_book_fed_by_the_writer_equals_one_reading_the_store(
+    tiny_source: Path, period: tuple[datetime, datetime], tmp_path: Path
+) -> None:
+    first, last = period
+    cuts = [first - timedelta(hours=1)]
+    cuts += [first + timedelta(hours=11 * i) for i in range(1, 100) if i * 11 < 24 * 6]
+    cuts += [last, last + timedelta(days=1)]
+    seen = _check_replay(tiny_source, tmp_path / "w.duckdb", cuts, fed=True)
+    assert seen[-1][0] > 20_000 and all(n == folded for n, folded in seen)
+
+
+def test_a_fed_book_refuses_to_read_and_a_reading_book_to_be_fed(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        store.con.execute("insert into calls (call_id, caller, callee, time, duration_s, kind, "
+                          "cell_id) values (1, '13800000001', '13900000002', now(), 5, 'voice', "
+                          "'C1')")  # fmt: skip
+        assert SimScoreBook(store, fed=True).update() == 0  # never reads the store's calls
+        with pytest.raises(ValueError, match="twice"):
+            SimScoreBook(store).take(store.arrow("select * from calls"))
 
 
 @settings(

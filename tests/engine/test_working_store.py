@@ -16,6 +16,7 @@ from fraudlink.engine import working_store
 from fraudlink.engine.replay import ARRIVAL
 from fraudlink.engine.working_store import WorkingStore
 from fraudlink.store import Store
+from fraudlink.store.store import StoreError
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -117,4 +118,21 @@ def test_the_scratch_store_is_written_uncompressed(tmp_path: Path) -> None:
     ).fetchall()
     assert ("from_account", "Uncompressed") in kinds
     assert {k for _, k in kinds} <= {"Uncompressed", "Constant"}  # constant: an all-null column
+    work.close()
+
+
+def test_a_feed_kept_out_reaches_its_listener_and_no_table(tmp_path: Path) -> None:
+    work = WorkingStore(tmp_path / "w.duckdb")
+    got: list[pa.Table] = []
+    work.on_write("web_events", got.append)
+    work.keep_out(("web_events", "platform_accounts"))
+    rows = pa.table({"event_id": pa.array([1, 2], pa.int64()), "msisdn": ["1", "2"]})
+    work.receive({"web_events": rows, "platform_accounts": pa.table({"x": [1]})})
+    work.flush()
+    assert [t.num_rows for t in got] == [2]
+    assert {"web_events", "platform_accounts"}.isdisjoint(work.store.tables())
+    with pytest.raises(StoreError, match="web_events"):
+        work.store.count("web_events")  # a reader fails instead of finding nothing
+    with pytest.raises(ValueError, match="persons"):
+        work.keep_out(("persons",))
     work.close()

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
 from fraudlink.store import Store
@@ -27,6 +28,7 @@ FOLD_ROWS = 2_000_000
 _LOW = np.int64(0xFFFFFFFF)
 _OUT, _IN, _VICTIM_CALLS = "_sims_book_outgoing", "_sims_book_incoming", "_sims_book_victim_calls"
 _UTC_US = pa.timestamp("us", tz="UTC")
+_DAY_US = 86_400_000_000
 
 # The call-derived CTEs of `features_sql`, from the running counts instead of the calls.
 # `n_out / n_days` and `n_short / n_out` are the same double divisions as `count(*) /
@@ -127,8 +129,11 @@ def _grown(a: np.ndarray, n: int, fill: int = 0) -> np.ndarray:
 class SimScoreBook:
     """`score_sims` on a store that only grows by appended rows, folding each call in once."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, fed: bool = False) -> None:
+        """`fed`: the store's writer hands every calls table to `take` as it writes it, so
+        the book never reads the calls back from the store."""
         self.store = store
+        self.fed = fed
         self.calls_seen = 0
         self._latest = np.iinfo(np.int64).min  # latest call time folded in, epoch microseconds
         self._numbers = StringIds()
@@ -160,8 +165,26 @@ class SimScoreBook:
             for name in tables:
                 con.unregister(name)
 
+    def take(self, calls: pa.Table) -> None:
+        """Fold in calls as the store's writer appends them (a `fed` book)."""
+        if not self.fed:
+            raise ValueError("this SimScoreBook reads its calls from the store: take() would "
+                             "count them twice")  # fmt: skip
+        if calls.num_rows == 0:
+            return
+        t = calls.column("time").cast(_UTC_US).combine_chunks().cast(pa.int64()).to_numpy()
+        short = pc.or_kleene(pc.equal(calls.column("kind"), "sms"),
+                             pc.less(calls.column("duration_s"), 30))  # fmt: skip
+        day = t // _DAY_US  # the same day as CALL_DAY_SQL: the store's session is in UTC
+        self._fold(pa.table({"caller": calls.column("caller"), "callee": calls.column("callee"),
+                             "t": t, "day": day, "short": pc.fill_null(short, False),
+                             "cell_id": calls.column("cell_id")}))  # fmt: skip
+        self.calls_seen += calls.num_rows
+
     def update(self) -> int:
         """Fold in the calls appended since the last update; return how many there were."""
+        if self.fed:
+            return 0  # `take` folded every call in as it was written
         total = self.store.count("calls")
         if total < self.calls_seen:
             raise ValueError("calls were deleted: SimScoreBook needs an append-only store")

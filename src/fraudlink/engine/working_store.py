@@ -58,7 +58,19 @@ class WorkingStore:
         self._pending: dict[str, list[pa.Table]] = {}
         self._deferred: dict[str, list[pa.Table]] = {}  # handed to the listeners, not written
         self._listeners: dict[str, list[Callable[[pa.Table], None]]] = {}
+        self._kept_out: set[str] = set()
         self.rows_written = 0
+
+    def keep_out(self, feeds: tuple[str, ...]) -> None:
+        """Never write `feeds` into the store: their rows go to their listeners only.
+
+        For feeds no analysis reads from the store. Their tables are dropped, so that a query
+        reading one fails at once instead of finding it empty."""
+        for feed in feeds:
+            if feed in REFERENCE_FEEDS or feed not in FEED_TABLES:
+                raise ValueError(f"{feed} is not an event feed: it cannot be kept out")
+            self.store.con.execute(f'drop table "{feed}"')
+            self._kept_out.add(feed)
 
     def on_write(self, feed: str, listener: Callable[[pa.Table], None]) -> None:
         """Hand `listener` every table of `feed` as it is written (or deferred), in the store's
@@ -88,10 +100,12 @@ class WorkingStore:
         names = [*self._pending, *(f for f in self._deferred if f not in self._pending)]
         for feed in names if feeds is None else feeds:
             parts = self._pending.pop(feed, None)
+            if feed in self._kept_out and not self._listeners.get(feed):
+                continue  # neither written nor listened to
             # Held without the arrival column, so that the history's tables and the replay's
             # combine whatever columns each carried.
             new = [_without_arrival(_combined(parts))] if parts else []
-            held = self._deferred.pop(feed, []) + new
+            held = [] if feed in self._kept_out else self._deferred.pop(feed, []) + new
             if feed in defer and sum(t.num_rows for t in held) < DEFERRED_ROWS:
                 if held:
                     self._deferred[feed] = held

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -145,3 +146,31 @@ def test_warnings_load_queues_an_engine_runs_warnings_once(tmp_path: Path) -> No
     pq.write_table(log.table().drop_columns(["grade"]), bad)
     code, out = _run("warnings", "load", "--db", str(db), "--actions", str(bad))
     assert code == 1 and "not an engine action log (no column grade)" in out
+
+
+@pytest.mark.parametrize(("flag", "trusted"), [([], False), (["--client-clock"], True)])
+def test_serve_passes_client_clock_to_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              flag: list[str], trusted: bool) -> None:  # fmt: skip
+    """The app `serve` runs stamps the centre's actions with the server's clock unless told to
+    take a client's `now` (replaying a simulated city), and says which on start."""
+    import uvicorn
+
+    db = _store_with_bank(tmp_path)
+    _run("users", "add", "--db", str(db), "--username", "chief", "--role", "supervisor",
+         "--password", "a long password")  # fmt: skip
+    served: list[bool] = []
+
+    def run(app: Any, **_: Any) -> None:  # instead of listening: look at the app, and close it
+        served.append(app.state.ctx.client_clock)
+        app.state.ctx.close()
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    code, out = _run("serve", "--db", str(db), *flag)
+    assert code == 0, out
+    assert served == [trusted]
+    assert ("a client's `now`" if trusted else "the server's clock") in out
+
+
+def test_serve_help_says_what_client_clock_is_for() -> None:
+    code, out = _run("serve", "--help")
+    assert code == 0 and "--client-clock" in out and "replaying a simulated city" in out

@@ -3,6 +3,9 @@
 Users (password `PASSWORD` for all): `analyst`, `supervisor`; `bank_a` and `bank_b`, bank users
 of the two banks with the most accounts; `operator` and `platform` for the first operator and
 platform in the store.
+
+The app stamps the centre's actions with the server's clock, as `fraudlink serve` does; a test
+marked `client_clock` gets one replaying a simulated city, which takes the `now` a write gives.
 """
 
 from __future__ import annotations
@@ -63,10 +66,18 @@ def web_db(web_world: WebWorld, tmp_path: Path) -> Path:
     return path
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "client_clock: the app takes a client's `now` on writes (serve --client-clock)"
+    )
+
+
 @pytest.fixture
-def client(web_db: Path) -> Iterator[TestClient]:
-    """A test client on a fresh copy of the store."""
-    with TestClient(create_app(web_db)) as c:
+def client(web_db: Path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """A test client on a fresh copy of the store (taking a client's `now` on writes when the
+    test is marked `client_clock`)."""
+    replay = request.node.get_closest_marker("client_clock") is not None
+    with TestClient(create_app(web_db, client_clock=replay)) as c:
         yield c
 
 

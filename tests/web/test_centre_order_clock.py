@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from fraudlink.trace.order_rules import STOP_BASIS, STOP_HOLD, Order
@@ -68,6 +69,7 @@ def test_a_later_now_shows_the_timer_run_out_but_expires_nothing(
     assert mine["state"] == "executed" and 46 * 3600 < mine["seconds_left"] <= 47 * 3600
 
 
+@pytest.mark.client_clock  # even a server that takes a client's `now` on writes
 def test_an_expiry_before_the_timer_ran_out_by_the_server_clock_is_refused(
     client: TestClient, login: Login, web_world: Any
 ) -> None:
@@ -100,6 +102,7 @@ def test_a_stop_due_by_the_server_clock_expires_on_read_dated_when_it_ran_out(
     assert at == executed + STOP_HOLD
 
 
+@pytest.mark.client_clock  # even a server that takes a client's `now` on writes
 def test_an_explicit_expiry_of_a_lapsed_stop_is_refused_as_nothing_to_record(
     client: TestClient, login: Login, web_world: Any
 ) -> None:
@@ -129,6 +132,7 @@ def test_an_expiry_asked_for_later_is_dated_no_later_than_the_server_clock(
     assert event == "expire" and at <= dt.datetime.now(dt.UTC)
 
 
+@pytest.mark.client_clock  # even a server that takes a client's `now` on writes
 def test_a_stop_lapsed_by_the_server_clock_cannot_be_renewed_with_an_earlier_now(
     client: TestClient, login: Login, web_world: Any
 ) -> None:

@@ -96,6 +96,7 @@ def test_queue_lists_open_warnings_by_grade(client: TestClient, login: Login,
     assert audited == [("analyst", "ok")] * 3
 
 
+@pytest.mark.client_clock  # steps at the simulated city's times
 def test_a_warning_goes_from_dispatch_to_outcome(client: TestClient, login: Login,
                                                 warnings: ActionLog) -> None:  # fmt: skip
     who = login("analyst")
@@ -122,6 +123,7 @@ def test_a_warning_goes_from_dispatch_to_outcome(client: TestClient, login: Logi
     assert [t for t, _ in moved] == [wid] * 4
 
 
+@pytest.mark.client_clock  # steps at the simulated city's times
 def test_lifecycle_refusals(client: TestClient, login: Login, warnings: ActionLog) -> None:
     who = login("supervisor")
     url = f"{C}/queues/warnings/{warnings.actions[0].action_id}"
@@ -193,6 +195,7 @@ def test_order_queue_shows_the_seconds_left(client: TestClient, login: Login) ->
     assert first["state"] == "executed" and first["seconds_left"] == 0
 
 
+@pytest.mark.client_clock  # steps at the simulated city's times
 def test_warning_refusals_are_plain_words_in_china_time(
     client: TestClient, login: Login, warnings: ActionLog
 ) -> None:

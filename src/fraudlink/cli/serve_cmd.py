@@ -21,7 +21,13 @@ from fraudlink.web.users import deactivate_user
 )  # fmt: skip
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="Port to listen on (1-65535).")  # fmt: skip
-def serve(db: Path | None, host: str, port: int) -> None:
+@click.option(
+    "--client-clock", is_flag=True,
+    help="For replaying a simulated city: the centre's actions are then stamped with the `now` "
+    "a client gives. Off by default: the server's clock stamps every action, and a write given "
+    "a `now` is refused.",
+)  # fmt: skip
+def serve(db: Path | None, host: str, port: int, client_clock: bool) -> None:
     """Serve the analyst console and the member API (OpenAPI at /api/openapi.json)."""
     import uvicorn
 
@@ -34,8 +40,11 @@ def serve(db: Path | None, host: str, port: int) -> None:
                 f"{path}: no users yet; add one first: fraudlink users add --db {path} "
                 "--username NAME --role supervisor"
             )
-    click.echo(f"fraudlink console on http://{host}:{port}/ (store {path})", err=True)
-    uvicorn.run(create_app(path), host=host, port=port, log_level="warning")
+    stamps = "a client's `now`" if client_clock else "the server's clock"
+    click.echo(f"fraudlink console on http://{host}:{port}/ (store {path}; actions stamped with "
+               f"{stamps})", err=True)  # fmt: skip
+    uvicorn.run(create_app(path, client_clock=client_clock), host=host, port=port,
+                log_level="warning")  # fmt: skip
 
 
 @click.group()

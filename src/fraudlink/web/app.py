@@ -98,9 +98,11 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
         "detail": _finite(jsonable_encoder([_trimmed(e) for e in errors]))})  # fmt: skip
 
 
-def create_app(db: Path | str) -> FastAPI:
-    """The app serving the store at `db`: /api/v1 (OpenAPI at /api/openapi.json) and the console."""
-    ctx = WebContext(db)
+def create_app(db: Path | str, client_clock: bool = False) -> FastAPI:
+    """The app serving the store at `db`: /api/v1 (OpenAPI at /api/openapi.json) and the console;
+    with `client_clock`, the centre's actions are stamped with the `now` a client gives (for
+    replaying a simulated city), else always with the server's clock."""
+    ctx = WebContext(db, client_clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

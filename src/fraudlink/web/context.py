@@ -20,8 +20,11 @@ INDEX_ROWS_SQL = indicator_sql() + " order by node_id, time, source, ref"
 class WebContext:
     """One open store served to many threads: each thread gets its own DuckDB cursor."""
 
-    def __init__(self, db: Path | str) -> None:
+    def __init__(self, db: Path | str, client_clock: bool = False) -> None:
         self.db = Path(db)
+        # Off on a real centre's network, where the server's clock stamps every action; on only
+        # to replay a simulated city, whose actions carry the `now` the client gives.
+        self.client_clock = client_clock
         self.store = Store(self.db)
         self._local = threading.local()
         # Multi-statement writes (orders and their events, a warning and its step) take this.

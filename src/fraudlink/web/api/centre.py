@@ -2,9 +2,11 @@
 
 Every route refuses members with a 403 (in the audit log); reads of personal data and every
 action are audited. Analyses default to the store's latest event (`as_of`; the simulated city
-lives in the past); actions and timers to the wall clock (`now`), as in the member API. A
-stop's expiry is stored on the server's clock only: a later `now` shows timers run out, and
-expires nothing for everyone.
+lives in the past); actions and timers to the wall clock, as in the member API. The server's
+clock stamps every action: a write given a `now` is refused (422) unless the server replays a
+simulated city (`fraudlink serve --client-clock`; `clock.action_time_for`). A read's `now` only
+moves the timers shown: a stop's expiry is stored on the server's clock only, so a later `now`
+shows timers run out, and expires nothing for everyone.
 """
 
 from __future__ import annotations
@@ -108,7 +110,12 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 AS_OF = Query(None, description="the instant to answer for (ISO 8601; default: the store's "
                                 "latest event)")  # fmt: skip
 RING_ID = Path(ge=0, le=2**31, description="the ring's id (its rank)")
-NOW = Query(None, description="act as at this instant (ISO 8601; default: the wall clock)")
+NOW = Query(None, description="show timers as at this instant (ISO 8601; default: the wall "
+                             "clock); nothing is stored at it")  # fmt: skip
+ACT_AT = Query(None, description="replaying a simulated city only (a server started with "
+                                 "`fraudlink serve --client-clock`): act as at this instant (ISO "
+                                 "8601); otherwise refused (422): the server's clock stamps every "
+                                 "action")  # fmt: skip
 
 
 def _store(request: Request) -> CursorStore:
@@ -204,17 +211,17 @@ class IssueIn(BaseModel):
 
 @router.post("/orders", response_model=list[OrderOut], status_code=201,
              responses=_responses(400, 404, 409, 422))  # fmt: skip
-def post_orders(body: IssueIn, request: Request, now: Instant | None = NOW,
+def post_orders(body: IssueIn, request: Request, now: Instant | None = ACT_AT,
                 method: Method = "fifo", who: Principal = Depends(centre)) -> list[OrderOut]:
     """Issue stop-payment (analyst or supervisor) or freeze (supervisor) orders for a report."""
     if body.kind == FREEZE and who.role != SUPERVISOR:
         raise deny(request, who, "order.issue", body.report_id,
                    "a freeze order needs the supervisor role")  # fmt: skip
     ctx = context(request)
+    at = clock.action_time_for(ctx, now)
     store = _store(request)
     if not known_report(store, body.report_id):
         raise HTTPException(404, f"no report {body.report_id}")
-    at = clock.action_time(now)
     traced = trace(store, body.report_id, clock.as_of(store.con, now), method)
     try:
         with ctx.write_lock:
@@ -243,13 +250,13 @@ class OrderMove(BaseModel):
 @router.post("/orders/{order_id}/move", response_model=OrderOut,
              responses=_responses(400, 404, 409, 422))  # fmt: skip
 def post_order_move(body: OrderMove, request: Request, order_id: str = Path(max_length=64),
-                    now: Instant | None = NOW,
+                    now: Instant | None = ACT_AT,
                     who: Principal = Depends(centre)) -> OrderOut:  # fmt: skip
     """Renew an executed stop-payment for another 48 hours (at most twice), release an order
     (an executed one, or a stop acknowledged but not executed: withdrawn), or expire an
     executed stop whose timer ran out; the order rules decide (409 otherwise)."""
     ctx = context(request)
-    at = clock.action_time(now)
+    at = clock.action_time_for(ctx, now)
     try:
         with ctx.write_lock:
             # Stops lapse on the server's clock before any move: a client's `now` revives none.
@@ -286,16 +293,16 @@ class BlockIn(BaseModel):
 
 @router.post("/blocks", response_model=OrderOut, status_code=201,
              responses=_responses(400, 404, 409, 422))  # fmt: skip
-def post_block(body: BlockIn, request: Request, now: Instant | None = NOW,
+def post_block(body: BlockIn, request: Request, now: Instant | None = ACT_AT,
                who: Principal = Depends(centre)) -> OrderOut:  # fmt: skip
     """Ask the operator that issued a number to block it (停机): a number-block order."""
+    ctx = context(request)
+    at = clock.action_time_for(ctx, now)
     msisdn = clean_number(body.msisdn)
     if msisdn is None:
         raise HTTPException(422, [{"loc": ["body", "msisdn"], "type": "value_error",
                                    "msg": f"not a mobile number: {body.msisdn!r}"}])  # fmt: skip
-    ctx = context(request)
     store = _store(request)
-    at = clock.action_time(now)
     try:
         order = block_order(store, msisdn, body.reason, at, who.username)
         with ctx.write_lock:
@@ -395,13 +402,15 @@ def get_one_warning(request: Request, warning_id: str = Path(max_length=64),
 @router.post("/queues/warnings/{warning_id}", response_model=WarningOut,
              responses=_responses(400, 404, 409, 422))  # fmt: skip
 def post_warning_step(body: WarningMove, request: Request,
-                      warning_id: str = Path(max_length=64), now: Instant | None = NOW,
+                      warning_id: str = Path(max_length=64), now: Instant | None = ACT_AT,
                       who: Principal = Depends(centre)) -> WarningOut:  # fmt: skip
     """Move a warning one step: dispatch, hand-off, feedback, or close it with an outcome."""
     ctx = context(request)
+    # Without a `now` the step keeps its own default: the wall clock, or the last step if later.
+    at = None if now is None else clock.action_time_for(ctx, now)
     try:
         with ctx.write_lock:
-            moved = move_warning(_store(request), warning_id, body, who.username, now)
+            moved = move_warning(_store(request), warning_id, body, who.username, at)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from exc
     except LifecycleError as exc:

@@ -1,17 +1,30 @@
 """The centre's two times. Analyses (trace, dashboard, rings) default to the store's latest event:
 a simulated city lives in the past, and its data ends there. Actions and timers (issuing an
 order, a warning's step, the 48-hour stop) run on the wall clock, as the member API's answers do,
-so that both sides of an order read the same timer."""
+so that both sides of an order read the same timer.
+
+The server's clock stamps every action the centre stores: a client's time on a write
+(`action_time_for`) is refused unless the server was started to replay a simulated city
+(`fraudlink serve --client-clock`). Reads may still ask for any `now` to see timers at: they
+store nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
+from fastapi import HTTPException
 from pydantic import AfterValidator
 
 from fraudlink.model.tables import FEED_TABLES
+
+if TYPE_CHECKING:
+    from fraudlink.web.context import WebContext
+
+CLIENT_CLOCK_OPTION = "--client-clock"
+NOW_LOC = ("query", "now")
 
 # Every event feed with its time column: the latest of them is the moment the store describes.
 _EVENT_TIMES = [(t.name, t.time_column) for t in FEED_TABLES.values()
@@ -57,8 +70,27 @@ def latest_event(con: duckdb.DuckDBPyConnection) -> dt.datetime:
 
 
 def action_time(given: dt.datetime | None = None) -> dt.datetime:
-    """The instant an action is taken: the time asked for, in UTC, or the wall clock."""
+    """The instant timers are shown at: the time asked for, in UTC, or the wall clock (for reads:
+    a stored action takes `action_time_for`)."""
     return utc(given) if given is not None else dt.datetime.now(dt.UTC)
+
+
+def action_time_for(ctx: WebContext, given: dt.datetime | None,
+                    loc: Sequence[str] = NOW_LOC) -> dt.datetime:  # fmt: skip
+    """The instant a centre action is stamped with: the server's clock; the client's time only
+    on a server replaying a simulated city, else a 422 naming the field (`loc`) it came in."""
+    if given is None:
+        return dt.datetime.now(dt.UTC)
+    if not ctx.client_clock:
+        # A back-dated or future-dated action would move a legal order's timers (a stop's 48 h,
+        # an acknowledgement's deadline) and the stored record would say so.
+        msg = (
+            f"the server's clock stamps the centre's actions: leave out {loc[-1]!r}; a client's "
+            f"time is taken only by a server replaying a simulated city "
+            f"(fraudlink serve {CLIENT_CLOCK_OPTION})"
+        )
+        raise HTTPException(422, [{"loc": list(loc), "msg": msg, "type": "value_error"}])
+    return utc(given)
 
 
 def as_of(con: duckdb.DuckDBPyConnection, given: dt.datetime | None) -> dt.datetime:

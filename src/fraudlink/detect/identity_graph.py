@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from fraudlink.detect.login_pairs import LoginPairs, pair_sources
 from fraudlink.store import Store
 
 IntArray = npt.NDArray[np.int64]
@@ -45,14 +46,11 @@ acc as (select account, owner_idno, phone, staff_id, outlet_id, device_imei
 sim as (select msisdn, owner_idno, staff_id, outlet_id, device_imei
         from sim_cards where registered_at <= $as_of),
 odd_ip as (select ip from ip_addresses where kind in (select unnest($ip_kinds::varchar[]))),
--- Logins by (card, handset), and by (card, address) for the few linking addresses only: one
--- count by (card, handset, address) made millions of groups for home and carrier addresses
+-- Bank logins by (card, handset), and by (card, address) for the few linking addresses only:
+-- one count by (card, handset, address) made millions of groups for home and carrier addresses
 -- that never link (city, 03-29, two runs: the whole query 6.7 and 7.1 s, against 10.0 and 8.8 s).
-bl as (select account, device_imei, count(*) as n from logins
-       where account_kind = 'bank' and time <= $as_of group by all),
-bl_ip as (select account, ip, count(*) as n from logins
-          where account_kind = 'bank' and time <= $as_of and ip in (select ip from odd_ip)
-          group by all),
+bl as ({device_pairs}),
+bl_ip as (select account, ip, n from ({ip_pairs}) where ip in (select ip from odd_ip)),
 uses as (
   select 'card:' || bl.account as card, acc.owner_idno as holder, bl.device_imei as dev,
          'login_device' as kind, bl.n from bl join acc using (account)
@@ -120,14 +118,20 @@ class IdentityGraph:
         return e["src"].to_numpy(), e["dst"].to_numpy()
 
 
-def build_identity_graph(store: Store, as_of: datetime) -> IdentityGraph:
-    """The card market's identity graph as the feeds showed it at `as_of`."""
+def build_identity_graph(
+    store: Store, as_of: datetime, logins: LoginPairs | None = None
+) -> IdentityGraph:
+    """The card market's identity graph as the feeds showed it at `as_of`.
+
+    `logins` may pass in the bank logins' pairs up to `as_of`; the store's `logins` is then not
+    read."""
     params = {
         "as_of": as_of,
         "min_holders": MIN_DEVICE_HOLDERS,
         "ip_kinds": list(LINKING_IP_KINDS),
     }
-    raw = store.con.sql(_EDGES_SQL, params=params).to_arrow_table()
+    with pair_sources(store.con, logins, as_of) as pairs:
+        raw = store.con.sql(_EDGES_SQL.format(**pairs), params=params).to_arrow_table()
     return _number(raw)
 
 

@@ -26,6 +26,7 @@ from fraudlink.detect.identity_graph import (
     card_rings,
     laundering_groups,
 )
+from fraudlink.detect.login_pairs import LoginPairs
 from fraudlink.detect.sims import known_bad_phones_sql
 from fraudlink.store import Store
 
@@ -136,9 +137,10 @@ class Rings:
     as_of: datetime
 
 
-def find_rings(store: Store, as_of: datetime) -> Rings:
-    """The card rings and laundering groups the feeds show by `as_of`, ranked for a strike."""
-    g = build_identity_graph(store, as_of)
+def find_rings(store: Store, as_of: datetime, logins: LoginPairs | None = None) -> Rings:
+    """The card rings and laundering groups the feeds show by `as_of`, ranked for a strike
+    (`logins`: the bank logins' pairs, instead of the store's logins)."""
+    g = build_identity_graph(store, as_of, logins)
     ring = card_rings(g)
     gang = laundering_groups(g, ring)
     bad = known_bad(store, g, as_of)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from fraudlink.detect.accounts_ledger import PaymentColumns, account_ledger_of, cash_out_mask
 from fraudlink.detect.accounts_model import score_accounts
+from fraudlink.detect.login_pairs import LoginPairs
 from fraudlink.detect.rings import find_rings, target_package
 from fraudlink.detect.sims import score_sims
 from fraudlink.detect.sims_book import SimScoreBook
@@ -90,12 +91,14 @@ def book_payments(book: LedgerBook) -> PaymentColumns:
 
 
 def flag_accounts(
-    store: Store, flags: Flags, policy: Policy, now: datetime, book: LedgerBook | None = None
-) -> None:
+    store: Store, flags: Flags, policy: Policy, now: datetime, book: LedgerBook | None = None,
+    logins: LoginPairs | None = None,
+) -> None:  # fmt: skip
     """Score every account with the mule model fitted on the labels known now.
 
     `book`, the engine's ledger book of the store's transactions, gives the accounts' payment
-    figures from memory instead of from a scan of the ledger (the same figures)."""
+    figures from memory instead of from a scan of the ledger, and `logins` the bank logins'
+    pairs instead of the store's logins (the same figures)."""
     n_labels = store.con.execute(
         "select (select count(*) from case_confirmations where kind = 'account') "
         "+ (select count(*) from report_payments)"
@@ -103,7 +106,8 @@ def flag_accounts(
     if n_labels < MIN_LABELS:
         return
     ledger = None if book is None or not book.rows else account_ledger_of(book_payments(book), now)
-    s = score_accounts(store, now, reasons=False, ledger=ledger)  # the engine uses only scores
+    # The engine uses only the scores.
+    s = score_accounts(store, now, reasons=False, ledger=ledger, logins=logins)
     s = s.filter(pc.greater_equal(s.column("score"), policy.account_flag))
     scores = dict(zip(s.column("account").to_pylist(), s.column("score").to_pylist(), strict=True))
     flags.accounts.set_suspected(scores, "mule_scores")
@@ -126,9 +130,11 @@ def freeze_known_cards(
     return out
 
 
-def target_packages(store: Store, now: datetime, top: int = 5) -> list[Action]:
+def target_packages(
+    store: Store, now: datetime, top: int = 5, logins: LoginPairs | None = None
+) -> list[Action]:
     """The top-ranked rings and laundering groups known now, each as a target package."""
-    rings = find_rings(store, now)
+    rings = find_rings(store, now, logins)
     out = []
     for ring_id in rings.rings.column("ring_id").to_pylist()[:top]:
         pkg = target_package(rings, ring_id)

@@ -7,9 +7,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fraudlink.detect.identity_graph import build_identity_graph, card_rings, laundering_groups
+from fraudlink.detect.identity_graph import (
+    _number,
+    build_identity_graph,
+    card_rings,
+    laundering_groups,
+)
 from fraudlink.store import Store
 
 if TYPE_CHECKING:
@@ -52,3 +60,17 @@ def test_nothing_before_the_logins(ring_market: RingMarket) -> None:
     with Store(ring_market.path, read_only=True) as store:
         g = build_identity_graph(store, ring_market.t0 + timedelta(minutes=30))
     assert (card_rings(g) < 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(order=st.permutations(range(6)))
+def test_the_graph_does_not_follow_the_row_order_of_the_query(order: list[int]) -> None:
+    raw = pa.table({
+        "src": ["card:A", "card:B", "idno:P", "idno:P", "card:A", "tel:1"],
+        "dst": ["imei:D", "imei:D", "card:A", "card:B", "card:B", "cell:C"],
+        "kind": ["login_device", "login_device", "holds", "holds", "transfer", "called_from"],
+        "n": pa.array([3, 1, 1, 1, 2, 7], pa.int64()),
+    })  # fmt: skip
+    want = _number(raw)
+    got = _number(raw.take(pa.array(order)))
+    assert got.nodes.equals(want.nodes) and got.edges.equals(want.edges)

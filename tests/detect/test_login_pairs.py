@@ -1,8 +1,10 @@
-"""The bank logins' pairs kept as logins arrive, against the store's logins grouped at once."""
+"""The bank logins' pairs and the calls per cell kept as the feeds arrive, against the store's
+feeds grouped at once."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Callable
 
@@ -12,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fraudlink.detect.accounts_features import account_features
-from fraudlink.detect.identity_graph import IdentityGraph, build_identity_graph
+from fraudlink.detect.identity_graph import build_identity_graph
 from fraudlink.detect.login_pairs import DEVICE, IP, LoginPairs
 from fraudlink.detect.rings import find_rings
+from fraudlink.detect.sims_book import SimScoreBook
 from fraudlink.store import Store
 
 UTC = dt.UTC
@@ -26,8 +29,8 @@ def fed(store: Store, as_of: dt.datetime, days: int = 1) -> LoginPairs:
     lo = store.arrow("select min(time) as t from logins").column("t")[0].as_py()
     while lo <= as_of:
         hi = min(lo + dt.timedelta(days=days), as_of)
-        pairs.take(store.arrow("select * from logins where time >= ? and time <= ? and "
-                               "(time < ? or ? = ?) order by time", [lo, hi, hi, hi, as_of]))  # fmt: skip
+        sql = "select * from logins where time >= ? and time <= ? and (time < ? or ? = ?)"
+        pairs.take(store.arrow(sql + " order by time", [lo, hi, hi, hi, as_of]))
         if hi == as_of:
             break
         lo = hi
@@ -46,33 +49,31 @@ def test_mule_features_from_the_pairs_equal_those_from_the_logins(
     assert want.column("n_devices").to_numpy().max() > 1  # the paths that matter are reached
 
 
-def test_the_identity_graph_and_rings_from_the_pairs_equal_those_from_the_logins(
+def sims_fed(store: Store, as_of: dt.datetime) -> SimScoreBook:
+    """A SIM book handed the store's calls up to `as_of` in two tables, as a writer would."""
+    book = SimScoreBook(store, fed=True)
+    mid = as_of - dt.timedelta(days=4)
+    for lo, hi in ((None, mid), (mid, as_of)):
+        since = "" if lo is None else "and time > ?"
+        args = [hi] if lo is None else [hi, lo]
+        book.take(store.arrow(f"select * from calls where time <= ? {since} order by time", args))
+    return book
+
+
+def test_the_identity_graph_and_rings_from_the_books_equal_those_from_the_feeds(
     demo_store: Store, day: Callable[[int], dt.datetime]
 ) -> None:
     as_of = day(20)
     pairs = fed(demo_store, as_of, days=3)
+    cells = sims_fed(demo_store, as_of).cells_called_from(as_of)
     want = build_identity_graph(demo_store, as_of)
-    got = build_identity_graph(demo_store, as_of, pairs)
-    # The same graph; the numbering follows the query's row order, which DuckDB does not fix.
-    assert edge_list(got) == edge_list(want)
-    assert sorted(got.nodes.column("value").to_pylist()) == sorted(
-        want.nodes.column("value").to_pylist()
-    )
+    got = build_identity_graph(demo_store, as_of, pairs, cells)
+    # The same graph, numbered and ordered the same, whatever order the queries found it in.
+    assert got.nodes.equals(want.nodes) and got.edges.equals(want.edges)
     kinds = set(want.edges.column("kind").to_pylist())
-    assert {"login_device", "login_ip"} <= kinds
-    a, b = find_rings(demo_store, as_of), find_rings(demo_store, as_of, pairs)
+    assert {"login_device", "login_ip", "called_from"} <= kinds
+    a, b = find_rings(demo_store, as_of), find_rings(demo_store, as_of, pairs, cells)
     assert a.rings.equals(b.rings) and a.members.equals(b.members)
-
-
-def edge_list(g: IdentityGraph) -> list[tuple[str, str, str, int]]:
-    """The graph's edges by node value, sorted: what the numbering does not change."""
-    value = g.nodes.column("value").to_pylist()
-    e = g.edges
-    return sorted(
-        (value[s], value[d], k, n)
-        for s, d, k, n in zip(e["src"].to_pylist(), e["dst"].to_pylist(), e["kind"].to_pylist(),
-                              e["n"].to_pylist(), strict=True)  # fmt: skip
-    )
 
 
 def test_pairs_cannot_be_cut_before_a_login_taken_in() -> None:
@@ -86,8 +87,10 @@ def test_pairs_cannot_be_cut_before_a_login_taken_in() -> None:
         pairs.pairs(IP, t - dt.timedelta(seconds=1))
 
 
-LOGIN = st.tuples(st.sampled_from(["A", "B", "C"]), st.sampled_from(["bank", "platform"]),
-                  st.sampled_from(["D1", "D2", None]), st.sampled_from(["ip1", "ip2", None]))  # fmt: skip
+LOGIN = st.tuples(
+    st.sampled_from(["A", "B", "C"]), st.sampled_from(["bank", "platform"]),
+    st.sampled_from(["D1", "D2", None]), st.sampled_from(["ip1", "ip2", None]),
+)  # fmt: skip
 
 
 @settings(max_examples=60, deadline=None)
@@ -104,7 +107,7 @@ def test_pairs_count_each_bank_login_once_however_the_logins_are_cut(
     })  # fmt: skip
     pairs = LoginPairs()
     edges = sorted({0, len(rows), *(min(c, len(rows)) for c in cuts)})
-    for lo, hi in zip(edges, edges[1:], strict=False):
+    for lo, hi in itertools.pairwise(edges):
         pairs.take(table.slice(lo, hi - lo))
     for col, i in ((DEVICE, 2), (IP, 3)):
         want = Counter((r[0], r[i]) for r in rows if r[1] == "bank")

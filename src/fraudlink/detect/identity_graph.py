@@ -15,6 +15,7 @@ evidence; they never join groups, since one clerk opens cards for thousands of h
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +27,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from fraudlink.detect.login_pairs import LoginPairs, pair_sources
+from fraudlink.detect.sims_book import CellCalls
 from fraudlink.store import Store
+from fraudlink.store.compute import registered
 
 IntArray = npt.NDArray[np.int64]
 
@@ -82,14 +85,24 @@ union all select 'card:' || account, 'outlet:' || outlet_id, 'opened_at', 1 from
   where outlet_id is not null
 union all select 'tel:' || msisdn, 'outlet:' || outlet_id, 'opened_at', 1 from sim_all
   where outlet_id is not null
-union all select 'tel:' || caller, 'cell:' || cell_id, 'called_from', count(*) from calls
-  where time <= $as_of and caller in (select msisdn from sim_all) group by all
+union all {called_from}
 union all select 'card:' || from_account, 'card:' || to_account, 'transfer', count(*)
   from transactions
   where time <= $as_of and from_account in (select account from acc_in)
     and to_account in (select account from acc_in) and from_account <> to_account
   group by all
 """
+
+CALLED_FROM_SQL = """select 'tel:' || caller, 'cell:' || cell_id, 'called_from', count(*) from calls
+  where time <= $as_of and caller in (select msisdn from sim_all) group by all"""
+"""The graph's cell edges from a store's `calls`: the cells each SIM in the graph called from."""
+
+# The same from a SIM book's counts: the graph's SIMs picked out of the numbers first, so only
+# their pairs are joined to strings.
+_BOOK_CALLED_FROM_SQL = """select 'tel:' || n.value, 'cell:' || c.value, 'called_from', p.n
+  from {pairs} p join (select * from {numbers} where value in (select msisdn from sim_all)) n
+    on p.caller = n.id
+  join {cells} c on p.cell = c.id"""
 
 KIND_OF_PREFIX = {
     "idno": "person",
@@ -119,19 +132,28 @@ class IdentityGraph:
 
 
 def build_identity_graph(
-    store: Store, as_of: datetime, logins: LoginPairs | None = None
-) -> IdentityGraph:
+    store: Store, as_of: datetime, logins: LoginPairs | None = None,
+    cells: CellCalls | None = None,
+) -> IdentityGraph:  # fmt: skip
     """The card market's identity graph as the feeds showed it at `as_of`.
 
-    `logins` may pass in the bank logins' pairs up to `as_of`; the store's `logins` is then not
-    read."""
+    `logins` may pass in the bank logins' pairs up to `as_of`, and `cells` the calls per
+    (caller, cell) up to then (`SimScoreBook.cells_called_from`); the store's `logins` and
+    `calls` are then not read."""
     params = {
         "as_of": as_of,
         "min_holders": MIN_DEVICE_HOLDERS,
         "ip_kinds": list(LINKING_IP_KINDS),
     }
-    with pair_sources(store.con, logins, as_of) as pairs:
-        raw = store.con.sql(_EDGES_SQL.format(**pairs), params=params).to_arrow_table()
+    con = store.con
+    with pair_sources(con, logins, as_of) as pairs, ExitStack() as held:
+        called_from = CALLED_FROM_SQL
+        if cells is not None:
+            names = {k: held.enter_context(registered(con, getattr(cells, k), k))
+                     for k in ("pairs", "numbers", "cells")}  # fmt: skip
+            called_from = _BOOK_CALLED_FROM_SQL.format(**names)
+        sql = _EDGES_SQL.format(called_from=called_from, **pairs)
+        raw = con.sql(sql, params=params).to_arrow_table()
     return _number(raw)
 
 
@@ -150,6 +172,9 @@ def _number(raw: pa.Table) -> IdentityGraph:
         {"node": pa.array(np.arange(len(keys), dtype=np.int64)), "kind": kind, "value": value}
     )
     edges = pa.table({"src": src, "dst": dst, "kind": raw["kind"], "n": raw["n"].cast(pa.int64())})
+    # Edges in a fixed order, as the nodes are: the groups' numbering, and so the ties between
+    # rings of equal rank, must not follow the row order of whichever query found the edges.
+    edges = edges.sort_by([(c, "ascending") for c in ("src", "dst", "kind", "n")])
     return IdentityGraph(nodes=nodes, edges=edges)
 
 

@@ -28,6 +28,7 @@ from fraudlink.detect.identity_graph import (
 )
 from fraudlink.detect.login_pairs import LoginPairs
 from fraudlink.detect.sims import known_bad_phones_sql
+from fraudlink.detect.sims_book import CellCalls
 from fraudlink.store import Store
 
 IntArray = npt.NDArray[np.int64]
@@ -137,10 +138,14 @@ class Rings:
     as_of: datetime
 
 
-def find_rings(store: Store, as_of: datetime, logins: LoginPairs | None = None) -> Rings:
+def find_rings(
+    store: Store, as_of: datetime, logins: LoginPairs | None = None,
+    cells: CellCalls | None = None,
+) -> Rings:  # fmt: skip
     """The card rings and laundering groups the feeds show by `as_of`, ranked for a strike
-    (`logins`: the bank logins' pairs, instead of the store's logins)."""
-    g = build_identity_graph(store, as_of, logins)
+    (`logins` and `cells`: the bank logins' pairs and the calls per cell, instead of the store's
+    logins and calls; see `build_identity_graph`)."""
+    g = build_identity_graph(store, as_of, logins, cells)
     ring = card_rings(g)
     gang = laundering_groups(g, ring)
     bad = known_bad(store, g, as_of)

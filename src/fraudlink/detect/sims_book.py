@@ -11,6 +11,7 @@ grows by appended rows and no call is later than the cutoff it is scored at.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -29,6 +30,7 @@ _LOW = np.int64(0xFFFFFFFF)
 _OUT, _IN, _VICTIM_CALLS = "_sims_book_outgoing", "_sims_book_incoming", "_sims_book_victim_calls"
 _UTC_US = pa.timestamp("us", tz="UTC")
 _DAY_US = 86_400_000_000
+EARLIEST, COUNT = "earliest", "count"
 
 # The call-derived CTEs of `features_sql`, from the running counts instead of the calls.
 # `n_out / n_days` and `n_short / n_out` are the same double divisions as `count(*) /
@@ -43,39 +45,51 @@ _BOOK_SOURCES = {
 }
 
 
+@dataclass(frozen=True)
+class CellCalls:
+    """Calls per (caller, cell): `pairs` (caller, cell, n) on the ids of `numbers` and `cells`
+    (id, value)."""
+
+    pairs: pa.Table
+    numbers: pa.Table
+    cells: pa.Table
+
+
 class _PairSet:
-    """Distinct int64 keys, each optionally with the earliest time it was seen.
+    """Distinct int64 keys, each optionally with a value: the earliest time it was seen
+    (`EARLIEST`), or how many times (`COUNT`).
 
     Kept in sorted parts by `key >> shift`: a chunk of calls touches most parts, but merging
     into many small parts stays in cache and reuses freed memory, where one array of 30 M keys
     rewritten every day does neither.
     """
 
-    def __init__(self, shift: int, timed: bool) -> None:
+    def __init__(self, shift: int, value: str | None = None) -> None:
         self.shift = shift
-        self.timed = timed
+        self.combine = {None: None, EARLIEST: np.minimum, COUNT: np.add}[value]
         self.keys: dict[int, np.ndarray] = {}
-        self.times: dict[int, np.ndarray] = {}
+        self.values: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return sum(len(k) for k in self.keys.values())
 
-    def add(self, keys: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
-        """Fold in sorted distinct keys (and their times); return which were new to the set."""
+    def add(self, keys: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        """Fold in sorted distinct keys (and their values); return which were new to the set."""
         new = np.zeros(len(keys), bool)
         for part, lo, hi in _runs(keys >> self.shift):
-            t = None if times is None else times[lo:hi]
-            new[lo:hi] = self._add_part(part, keys[lo:hi], t)
+            v = None if values is None else values[lo:hi]
+            new[lo:hi] = self._add_part(part, keys[lo:hi], v)
         return new
 
-    def _add_part(self, part: int, keys: np.ndarray, times: np.ndarray | None) -> np.ndarray:
+    def _add_part(self, part: int, keys: np.ndarray, values: np.ndarray | None) -> np.ndarray:
         old = self.keys.get(part, np.empty(0, np.int64))
         pos = np.searchsorted(old, keys)
         found = pos < len(old)
         found[found] = old[pos[found]] == keys[found]
-        if self.timed and times is not None and found.any():
-            at = pos[found]
-            self.times[part][at] = np.minimum(self.times[part][at], times[found])
+        kept = self.combine is not None and values is not None
+        if self.combine is not None and values is not None and found.any():
+            at = pos[found]  # distinct: the keys are
+            self.values[part][at] = self.combine(self.values[part][at], values[found])
         new = ~found
         if new.any():
             # A merge of two sorted runs by position: linear, where re-sorting would not be.
@@ -83,14 +97,14 @@ class _PairSet:
             keep = np.ones(len(old) + len(ins), bool)
             keep[ins] = False
             self.keys[part] = _merged(old, keys[new], ins, keep)
-            if self.timed and times is not None:
-                old_t = self.times.get(part, np.empty(0, np.int64))
-                self.times[part] = _merged(old_t, times[new], ins, keep)
+            if kept and values is not None:
+                old_v = self.values.get(part, np.empty(0, np.int64))
+                self.values[part] = _merged(old_v, values[new], ins, keep)
         return new
 
     def within(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Keys, and times, in the sorted ranges [lo, hi), none of which spans two parts."""
-        keys, times = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        """Keys, and values, in the sorted ranges [lo, hi), none of which spans two parts."""
+        keys, values = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
         for part, a, b in _runs(lo >> self.shift):
             if part not in self.keys:
                 continue
@@ -98,9 +112,18 @@ class _PairSet:
             start, stop = np.searchsorted(k, lo[a:b]), np.searchsorted(k, hi[a:b])
             at = run_positions(start, stop - start)  # every position in the ranges
             keys.append(k[at])
-            if self.timed:
-                times.append(self.times[part][at])
-        return np.concatenate(keys), np.concatenate(times)
+            if self.combine is not None:
+                values.append(self.values[part][at])
+        return np.concatenate(keys), np.concatenate(values)
+
+    def everything(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every key, sorted, and its value."""
+        parts = sorted(self.keys)
+        keys = [np.empty(0, np.int64), *(self.keys[p] for p in parts)]
+        values = [np.empty(0, np.int64)]
+        if self.combine is not None:
+            values += [self.values[p] for p in parts]
+        return np.concatenate(keys), np.concatenate(values)
 
 
 def _runs(values: np.ndarray) -> list[tuple[int, int, int]]:
@@ -143,9 +166,9 @@ class SimScoreBook:
         self._n_days, self._n_callees, self._n_cells = z.copy(), z.copy(), z.copy()
         self._first = z.copy()
         # Keys are two ids side by side; parts of 16,384 numbers, or one day.
-        self._callees = _PairSet(46, timed=True)  # callee << 32 | caller: a victim's callers adjoin
-        self._days = _PairSet(32, timed=False)  # day << 32 | caller
-        self._cell_pairs = _PairSet(46, timed=False)  # caller << 32 | cell
+        self._callees = _PairSet(46, EARLIEST)  # callee << 32 | caller: a victim's callers adjoin
+        self._days = _PairSet(32)  # day << 32 | caller
+        self._cell_pairs = _PairSet(46, COUNT)  # caller << 32 | cell, with the calls made there
 
     def score(self, as_of: datetime, at_least: float | None = None) -> pa.Table:
         """The table `score_sims(store, as_of, at_least)` returns, folding in the calls appended
@@ -236,8 +259,24 @@ class SimScoreBook:
 
         keys = sorted_distinct((day << 32) + caller)
         self._n_days += np.bincount(keys[self._days.add(keys)] & _LOW, minlength=n)
-        keys = sorted_distinct((caller << 32) | cell)
-        self._n_cells += np.bincount(keys[self._cell_pairs.add(keys)] >> 32, minlength=n)
+        keys = np.sort((caller << 32) | cell)
+        starts = np.flatnonzero(_firsts(keys))
+        calls = np.diff(np.append(starts, len(keys)))
+        keys = keys[starts]
+        self._n_cells += np.bincount(keys[self._cell_pairs.add(keys, calls)] >> 32, minlength=n)
+
+    def cells_called_from(self, as_of: datetime) -> CellCalls:
+        """The calls of each (caller, cell) pair up to `as_of`, as integer ids with their
+        strings; refused when a later call was folded in."""
+        if self._latest > int(as_of.timestamp() * 1_000_000):
+            raise ValueError(f"calls later than {as_of} were folded in: cannot count before")
+        keys, calls = self._cell_pairs.everything()
+        numbers, cells = self._numbers.values(), self._cells.values()
+        return CellCalls(
+            pairs=pa.table({"caller": keys >> 32, "cell": keys & _LOW, "n": calls}),
+            numbers=pa.table({"id": np.arange(len(numbers)), "value": numbers}),
+            cells=pa.table({"id": np.arange(len(cells)), "value": cells}),
+        )
 
     def _outgoing(self) -> pa.Table:
         at = np.flatnonzero(self._n_out[: len(self._numbers)] > 0)

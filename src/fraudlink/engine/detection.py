@@ -131,10 +131,12 @@ def freeze_known_cards(
 
 
 def target_packages(
-    store: Store, now: datetime, top: int = 5, logins: LoginPairs | None = None
-) -> list[Action]:
-    """The top-ranked rings and laundering groups known now, each as a target package."""
-    rings = find_rings(store, now, logins)
+    store: Store, now: datetime, top: int = 5, logins: LoginPairs | None = None,
+    sims: SimScoreBook | None = None,
+) -> list[Action]:  # fmt: skip
+    """The top-ranked rings and laundering groups known now, each as a target package (`logins`
+    and `sims`: the engine's books of the logins and calls, read instead of the store's)."""
+    rings = find_rings(store, now, logins, None if sims is None else sims.cells_called_from(now))
     out = []
     for ring_id in rings.rings.column("ring_id").to_pylist()[:top]:
         pkg = target_package(rings, ring_id)

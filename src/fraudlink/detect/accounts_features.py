@@ -11,7 +11,6 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from fraudlink.detect.login_pairs import LoginPairs, pair_sources
 from fraudlink.model.enums import OCCUPATIONS
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
@@ -176,11 +175,16 @@ staff_bad as (
 -- on: a den's handset logs in thousands of times, and no count below needs the two together.
 ld as materialized (
   select l.account, l.device_imei, a.owner_idno
-  from (select distinct account, device_imei from ({device_pairs})) l join acc a using (account)
+  from (
+    select distinct account, device_imei from logins
+    where account_kind = 'bank' and time <= $as_of
+  ) l join acc a using (account)
 ),
 li as materialized (
   select l.account, l.ip, a.owner_idno
-  from (select distinct account, ip from ({ip_pairs})) l join acc a using (account)
+  from (
+    select distinct account, ip from logins where account_kind = 'bank' and time <= $as_of
+  ) l join acc a using (account)
 ),
 dev_owners as (
   select device_imei, count(distinct owner_idno) as n from ld group by device_imei
@@ -322,18 +326,12 @@ def account_ledger(store: Store, as_of: datetime) -> pa.Table:
 
 
 def account_features(
-    store: Store,
-    as_of: datetime,
-    ledger_only: bool = False,
-    ledger: pa.Table | None = None,
-    logins: LoginPairs | None = None,
+    store: Store, as_of: datetime, ledger_only: bool = False, ledger: pa.Table | None = None
 ) -> pa.Table:
     """One row of features per account opened by `as_of` (or named in the ledger by then).
 
     `ledger` may pass in `account_ledger(store, as_of)` computed elsewhere (the engine keeps the
-    payments in memory); it must hold the same rows, and is read with `LEDGER_SQL`'s types.
-    `logins` may pass in the bank logins' pairs up to `as_of` (the engine keeps them instead of
-    the logins); the store's `logins` is then not read."""
+    payments in memory); it must hold the same rows, and is read with `LEDGER_SQL`'s types."""
     ledger = account_ledger(store, as_of) if ledger is None else ledger
     accounts = LEDGER_ACCOUNTS_SQL if ledger_only else REGISTERED_ACCOUNTS_SQL
     params = {
@@ -341,11 +339,9 @@ def account_features(
         "window": KIT_WINDOW_S,
         "occupations": list(OCCUPATIONS),
     }
-    con = store.con
-    with registered(con, ledger, "account_ledger") as name, \
-            pair_sources(con, logins, as_of) as pairs:  # fmt: skip
+    with registered(store.con, ledger, "account_ledger") as name:
         typed = ", ".join(f"{c}::{t} as {c}" for c, t in LEDGER_COLUMNS.items())
         sql = FEATURES_SQL.format(
-            labels=LABELS_SQL, accounts=accounts, ledger=f"(select {typed} from {name})", **pairs
+            labels=LABELS_SQL, accounts=accounts, ledger=f"(select {typed} from {name})"
         )
-        return con.sql(sql, params=params).to_arrow_table()
+        return store.con.sql(sql, params=params).to_arrow_table()

@@ -27,7 +27,6 @@ from fraudlink.detect.accounts_features import (
     account_features,
 )
 from fraudlink.detect.forest import PREDICT_THREADS, compiles, probabilities
-from fraudlink.detect.login_pairs import LoginPairs
 from fraudlink.store import Store
 
 FloatArray = npt.NDArray[np.float64]
@@ -231,13 +230,11 @@ def score_accounts(
     graph: bool = True,
     reasons: bool = True,
     ledger: pa.Table | None = None,
-    logins: LoginPairs | None = None,
 ) -> pa.Table:
     """Score accounts opened by `as_of` (trained on labels known by `train_until`, default then).
 
-    `ledger` may pass in the accounts' payment figures at `as_of`, and `logins` the bank logins'
-    pairs (see `account_features`)."""
-    feats = account_features(store, as_of, ledger=ledger, logins=logins)
+    `ledger` may pass in the accounts' payment figures at `as_of` (see `account_features`)."""
+    feats = account_features(store, as_of, ledger=ledger)
     if train_until is None or train_until == as_of:
         return mule_scores(train(store, as_of, graph, feats=feats), feats, reasons)
     return mule_scores(train(store, train_until, graph), feats, reasons)

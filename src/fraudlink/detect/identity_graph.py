@@ -26,7 +26,6 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from fraudlink.detect.login_pairs import LoginPairs, pair_sources
 from fraudlink.detect.sims_book import CellCalls
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
@@ -49,11 +48,14 @@ acc as (select account, owner_idno, phone, staff_id, outlet_id, device_imei
 sim as (select msisdn, owner_idno, staff_id, outlet_id, device_imei
         from sim_cards where registered_at <= $as_of),
 odd_ip as (select ip from ip_addresses where kind in (select unnest($ip_kinds::varchar[]))),
--- Bank logins by (card, handset), and by (card, address) for the few linking addresses only:
--- one count by (card, handset, address) made millions of groups for home and carrier addresses
+-- Logins by (card, handset), and by (card, address) for the few linking addresses only: one
+-- count by (card, handset, address) made millions of groups for home and carrier addresses
 -- that never link (city, 03-29, two runs: the whole query 6.7 and 7.1 s, against 10.0 and 8.8 s).
-bl as ({device_pairs}),
-bl_ip as (select account, ip, n from ({ip_pairs}) where ip in (select ip from odd_ip)),
+bl as (select account, device_imei, count(*) as n from logins
+       where account_kind = 'bank' and time <= $as_of group by all),
+bl_ip as (select account, ip, count(*) as n from logins
+          where account_kind = 'bank' and time <= $as_of and ip in (select ip from odd_ip)
+          group by all),
 uses as (
   select 'card:' || bl.account as card, acc.owner_idno as holder, bl.device_imei as dev,
          'login_device' as kind, bl.n from bl join acc using (account)
@@ -132,28 +134,25 @@ class IdentityGraph:
 
 
 def build_identity_graph(
-    store: Store, as_of: datetime, logins: LoginPairs | None = None,
-    cells: CellCalls | None = None,
-) -> IdentityGraph:  # fmt: skip
+    store: Store, as_of: datetime, cells: CellCalls | None = None
+) -> IdentityGraph:
     """The card market's identity graph as the feeds showed it at `as_of`.
 
-    `logins` may pass in the bank logins' pairs up to `as_of`, and `cells` the calls per
-    (caller, cell) up to then (`SimScoreBook.cells_called_from`); the store's `logins` and
-    `calls` are then not read."""
+    `cells` may pass in the calls per (caller, cell) up to then (`SimScoreBook.cells_called_from`);
+    the store's `calls` is then not read."""
     params = {
         "as_of": as_of,
         "min_holders": MIN_DEVICE_HOLDERS,
         "ip_kinds": list(LINKING_IP_KINDS),
     }
     con = store.con
-    with pair_sources(con, logins, as_of) as pairs, ExitStack() as held:
+    with ExitStack() as held:
         called_from = CALLED_FROM_SQL
         if cells is not None:
             names = {k: held.enter_context(registered(con, getattr(cells, k), k))
                      for k in ("pairs", "numbers", "cells")}  # fmt: skip
             called_from = _BOOK_CALLED_FROM_SQL.format(**names)
-        sql = _EDGES_SQL.format(called_from=called_from, **pairs)
-        raw = con.sql(sql, params=params).to_arrow_table()
+        raw = con.sql(_EDGES_SQL.format(called_from=called_from), params=params).to_arrow_table()
     return _number(raw)
 
 

@@ -26,7 +26,6 @@ from fraudlink.detect.identity_graph import (
     card_rings,
     laundering_groups,
 )
-from fraudlink.detect.login_pairs import LoginPairs
 from fraudlink.detect.sims import known_bad_phones_sql
 from fraudlink.detect.sims_book import CellCalls
 from fraudlink.store import Store
@@ -138,14 +137,10 @@ class Rings:
     as_of: datetime
 
 
-def find_rings(
-    store: Store, as_of: datetime, logins: LoginPairs | None = None,
-    cells: CellCalls | None = None,
-) -> Rings:  # fmt: skip
+def find_rings(store: Store, as_of: datetime, cells: CellCalls | None = None) -> Rings:
     """The card rings and laundering groups the feeds show by `as_of`, ranked for a strike
-    (`logins` and `cells`: the bank logins' pairs and the calls per cell, instead of the store's
-    logins and calls; see `build_identity_graph`)."""
-    g = build_identity_graph(store, as_of, logins, cells)
+    (`cells`: the calls per cell, instead of the store's calls; see `build_identity_graph`)."""
+    g = build_identity_graph(store, as_of, cells)
     ring = card_rings(g)
     gang = laundering_groups(g, ring)
     bad = known_bad(store, g, as_of)

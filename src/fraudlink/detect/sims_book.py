@@ -86,8 +86,9 @@ class _PairSet:
         pos = np.searchsorted(old, keys)
         found = pos < len(old)
         found[found] = old[pos[found]] == keys[found]
-        kept = self.combine is not None and values is not None
-        if self.combine is not None and values is not None and found.any():
+        if values is not None and self.combine is None:
+            values = None  # a set of keys alone
+        if values is not None and self.combine is not None and found.any():
             at = pos[found]  # distinct: the keys are
             self.values[part][at] = self.combine(self.values[part][at], values[found])
         new = ~found
@@ -97,7 +98,7 @@ class _PairSet:
             keep = np.ones(len(old) + len(ins), bool)
             keep[ins] = False
             self.keys[part] = _merged(old, keys[new], ins, keep)
-            if kept and values is not None:
+            if values is not None:
                 old_v = self.values.get(part, np.empty(0, np.int64))
                 self.values[part] = _merged(old_v, values[new], ins, keep)
         return new

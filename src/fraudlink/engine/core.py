@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraudlink.detect.login_pairs import LoginPairs
 from fraudlink.detect.sims_book import SimScoreBook
 from fraudlink.engine.bursts import BurstWatch
 from fraudlink.engine.detection import (
@@ -50,11 +49,12 @@ REGISTRATIONS = ("sim_cards", "bank_accounts")
 # detection: writing them at every fund-control tick cost more than the tracing itself.
 LEDGER = ("transactions", "victim_reports", "report_payments", "bank_accounts",
           "case_confirmations")  # fmt: skip
-# Feeds no analysis reads from the working store: the warn step screens them batch by batch,
-# the logins are kept as the pairs the mule features and the identity graph read, and the calls
-# as the SIM book's counts. Writing the month's web events cost about 5 s at city, its logins
-# 13 s, its calls 12 s.
-UNREAD = ("web_events", "platform_accounts", "logins", "calls")
+# Feeds no analysis reads from the working store: the warn step screens web events batch by
+# batch, and the calls are kept as the SIM book's counts. Writing the month's web events cost
+# about 5 s at city, its calls 12 s. (Logins kept as a book of their (card, handset) and (card,
+# address) pairs cost more than writing them: the features query over registered Arrow pairs
+# and the weekly sums took 101 s of the month against 72 s.)
+UNREAD = ("web_events", "platform_accounts", "calls")
 
 
 class Engine:
@@ -75,8 +75,6 @@ class Engine:
         # The daily SIM scores, folded in call by call as the calls are written (not read back).
         self.sim_book = SimScoreBook(work.store, fed=True)
         work.on_write("calls", self.sim_book.take)
-        self.login_pairs = LoginPairs()
-        work.on_write("logins", self.login_pairs.take)
         self.stopped: set[str] = set()  # accounts under a stop-payment or freeze
         self.blocked: set[str] = set()  # numbers blocked
         self.reverified: set[str] = set()  # numbers sent for re-verification
@@ -211,11 +209,11 @@ class Engine:
         if self.last_accounts is None or now - self.last_accounts >= p.accounts_every:
             self.last_accounts = now
             self.work.flush()
-            flag_accounts(self.store, self.flags, p, now, self.book, self.login_pairs)
+            flag_accounts(self.store, self.flags, p, now, self.book)
         if self.last_rings is None or now - self.last_rings >= p.rings_every:
             self.last_rings = now
             self.work.flush()
-            out += target_packages(self.store, now, logins=self.login_pairs, sims=self.sim_book)
+            out += target_packages(self.store, now, sims=self.sim_book)
         return out
 
     # -- warn -----------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import pyarrow.compute as pc
 
 from fraudlink.detect.accounts_ledger import PaymentColumns, account_ledger_of, cash_out_mask
 from fraudlink.detect.accounts_model import score_accounts
-from fraudlink.detect.login_pairs import LoginPairs
 from fraudlink.detect.rings import find_rings, target_package
 from fraudlink.detect.sims import score_sims
 from fraudlink.detect.sims_book import SimScoreBook
@@ -91,14 +90,12 @@ def book_payments(book: LedgerBook) -> PaymentColumns:
 
 
 def flag_accounts(
-    store: Store, flags: Flags, policy: Policy, now: datetime, book: LedgerBook | None = None,
-    logins: LoginPairs | None = None,
-) -> None:  # fmt: skip
+    store: Store, flags: Flags, policy: Policy, now: datetime, book: LedgerBook | None = None
+) -> None:
     """Score every account with the mule model fitted on the labels known now.
 
     `book`, the engine's ledger book of the store's transactions, gives the accounts' payment
-    figures from memory instead of from a scan of the ledger, and `logins` the bank logins'
-    pairs instead of the store's logins (the same figures)."""
+    figures from memory instead of from a scan of the ledger (the same figures)."""
     n_labels = store.con.execute(
         "select (select count(*) from case_confirmations where kind = 'account') "
         "+ (select count(*) from report_payments)"
@@ -106,8 +103,7 @@ def flag_accounts(
     if n_labels < MIN_LABELS:
         return
     ledger = None if book is None or not book.rows else account_ledger_of(book_payments(book), now)
-    # The engine uses only the scores.
-    s = score_accounts(store, now, reasons=False, ledger=ledger, logins=logins)
+    s = score_accounts(store, now, reasons=False, ledger=ledger)  # the engine uses only scores
     s = s.filter(pc.greater_equal(s.column("score"), policy.account_flag))
     scores = dict(zip(s.column("account").to_pylist(), s.column("score").to_pylist(), strict=True))
     flags.accounts.set_suspected(scores, "mule_scores")
@@ -131,12 +127,11 @@ def freeze_known_cards(
 
 
 def target_packages(
-    store: Store, now: datetime, top: int = 5, logins: LoginPairs | None = None,
-    sims: SimScoreBook | None = None,
-) -> list[Action]:  # fmt: skip
-    """The top-ranked rings and laundering groups known now, each as a target package (`logins`
-    and `sims`: the engine's books of the logins and calls, read instead of the store's)."""
-    rings = find_rings(store, now, logins, None if sims is None else sims.cells_called_from(now))
+    store: Store, now: datetime, top: int = 5, sims: SimScoreBook | None = None
+) -> list[Action]:
+    """The top-ranked rings and laundering groups known now, each as a target package (`sims`:
+    the engine's SIM book, whose call counts are read instead of the store's calls)."""
+    rings = find_rings(store, now, None if sims is None else sims.cells_called_from(now))
     out = []
     for ring_id in rings.rings.column("ring_id").to_pylist()[:top]:
         pkg = target_package(rings, ring_id)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from fraudlink.arena import DEFAULTS
 from fraudlink.arena.intervention import ActedWorld
-from fraudlink.arena.outcomes import split_held, strategy_outcome
+from fraudlink.arena.outcomes import money_trail, split_held, strategy_outcome
 from fraudlink.arena.truth import Truth
 from fraudlink.model.actions import STOP_PAYMENT, Action, ActionLog
 
@@ -61,15 +61,26 @@ def stop(account: str, minutes: float) -> Action:
                   amount_fen=5_000, report_ids=("R1",), claims=(("R1", 5_000),))  # fmt: skip
 
 
-def outcome(tmp_path: Path, accounts: list[str]) -> dict:
-    cfg = copy.deepcopy(DEFAULTS)
-    world = ActedWorld(truth(tmp_path), cfg, seed=1)
+def acted(tmp_path: Path, accounts: list[str]) -> tuple[ActedWorld, ActionLog]:
+    world = ActedWorld(truth(tmp_path), copy.deepcopy(DEFAULTS), seed=1)
     actions = [stop(a, 120) for a in accounts]
     world.on_actions(actions, at(120))
     log = ActionLog()
     log.extend(actions)
-    got, _ = strategy_outcome(world, log, at(0), at(24 * 60))
+    return world, log
+
+
+def outcome(tmp_path: Path, accounts: list[str]) -> dict:
+    got, _ = strategy_outcome(*acted(tmp_path, accounts), at(0), at(24 * 60))
     return got
+
+
+def test_the_report_trail_shows_the_sellers_takings_apart(tmp_path: Path) -> None:
+    world, _ = acted(tmp_path, ["M1", "S1"])
+    trail = money_trail(world, "full")
+    assert trail["held"] == [{"account": "M1", "amount_fen": 2_000}]
+    assert trail["held_on_innocent"] == [{"account": "S1", "amount_fen": 3_000}]
+    assert trail["intercepted_fen"] == 2_000
 
 
 def test_money_held_on_an_innocent_seller_is_harm_not_interception(tmp_path: Path) -> None:

@@ -136,3 +136,20 @@ def test_a_feed_kept_out_reaches_its_listener_and_no_table(tmp_path: Path) -> No
     with pytest.raises(ValueError, match="persons"):
         work.keep_out(("persons",))
     work.close()
+
+
+def test_a_feed_kept_out_with_no_listener_is_not_held(tmp_path: Path) -> None:
+    work = WorkingStore(tmp_path / "w.duckdb")
+    work.keep_out(("web_events",))
+    work.receive({"web_events": pa.table({"event_id": pa.array([1], pa.int64())})})
+    assert "web_events" not in work._pending  # a strategy that never flushes holds nothing
+    work.flush(("web_events",), defer=("web_events",))
+    work.close()  # nothing deferred to write into the dropped table
+
+
+def test_a_feed_cannot_be_kept_out_once_its_rows_arrived(tmp_path: Path) -> None:
+    work = WorkingStore(tmp_path / "w.duckdb")
+    work.receive({"calls": pa.table({"call_id": pa.array([1], pa.int64())})})
+    with pytest.raises(ValueError, match="calls rows have arrived"):
+        work.keep_out(("calls",))
+    work.close()

@@ -16,8 +16,9 @@ fraction of the planned amount as the fraction of its planned inflows that actua
 model: the fraudsters do not re-route, top up, or re-time anything in reaction to the actions.
 
 Each episode's loss then splits exactly, in whole fen, into what was prevented, what sits in
-stopped accounts (intercepted, and returnable), what was cashed out (ATM, crypto, POS), and
-what remains in accounts never stopped (merchants, mules nobody caught).
+stopped accounts (`intercepted_fen` here: the outcomes then count only what sits on mule cards
+as intercepted and returnable, see `arena.outcomes.split_held`), what was cashed out (ATM,
+crypto, POS), and what remains in accounts never stopped (merchants, mules nobody caught).
 """
 
 from __future__ import annotations

@@ -207,14 +207,16 @@ def strategy_outcome(
 def money_trail(world: ActedWorld, strategy: str) -> dict[str, Any]:
     """One victim's money trail as it happened once the actions applied (re-routing, prevented
     payments, stops), with the stops on it and the money they hold: the reported episode with
-    the most intercepted, else the largest loss."""
+    the most intercepted (held on mule cards), else the largest loss."""
     tr = world.truth
     path, prevented, stops = _acted_path(world)
-    per_episode, _ = follow_money(path, prevented, stops)
+    _, held_all = follow_money(path, prevented, stops)
+    on_mules, _ = split_held(held_all, tr.mule_accounts)
+    by_episode = on_mules.group_by("episode_id").aggregate([("amount_fen", "sum")])
     reported = np.array([r is not None for r in tr.report_id])
     ids = tr.episodes.column("episode_id").to_numpy()
-    inter = dict(zip(per_episode.column("episode_id").to_pylist(),
-                     per_episode.column("intercepted_fen").to_pylist(), strict=True))  # fmt: skip
+    inter = dict(zip(by_episode.column("episode_id").to_pylist(),
+                     by_episode.column("amount_fen_sum").to_pylist(), strict=True))  # fmt: skip
     loss = tr.episodes.column("loss_fen").to_numpy()
     score = [(inter.get(int(ids[i]), 0), int(loss[i]), -int(ids[i]))
              for i in np.flatnonzero(reported)]  # fmt: skip
@@ -236,10 +238,16 @@ def money_trail(world: ActedWorld, strategy: str) -> dict[str, Any]:
                      "to": r["to_account"], "amount_fen": r["actual_fen"],
                      "planned_fen": r["amount_fen"], "channel": r["channel"],
                      "stopped_at": stop.isoformat() if stop else None})  # fmt: skip
-    kept = [{"account": a, "amount_fen": f} for a, f in
-            zip(held.column("account").to_pylist(), held.column("amount_fen").to_pylist(),
-                strict=True)]  # fmt: skip
+    mules, innocent = split_held(held, tr.mule_accounts)
+
+    def rows(t: pa.Table) -> list[dict[str, Any]]:
+        return [{"account": a, "amount_fen": f} for a, f in
+                zip(t.column("account").to_pylist(), t.column("amount_fen").to_pylist(),
+                    strict=True)]  # fmt: skip
+
+    kept = rows(mules)
     fraud_type = tr.episodes.column("fraud_type")[i].as_py()
     return {"strategy": strategy, "episode_id": ep, "victim": f"the victim of episode {ep}",
             "fraud_type": fraud_type, "hops": hops, "held": kept,
+            "held_on_innocent": rows(innocent),
             "intercepted_fen": sum(h["amount_fen"] for h in kept)}  # fmt: skip

@@ -45,8 +45,8 @@ from fraudlink.warn import (
 )
 
 REGISTRATIONS = ("sim_cards", "bank_accounts")
-# What tracing and orders read. The big feeds (calls, logins, web events) wait for the daily
-# detection: writing them at every fund-control tick cost more than the tracing itself.
+# What tracing and orders read. The logins wait for the daily detection (writing them at every
+# fund-control tick cost more than the tracing itself); calls and web events are never written.
 LEDGER = ("transactions", "victim_reports", "report_payments", "bank_accounts",
           "case_confirmations")  # fmt: skip
 # Feeds no analysis reads from the working store: the warn step screens web events batch by
@@ -72,9 +72,11 @@ class Engine:
         work.on_write("transactions", self.book.add)
         self.holders = HolderBook()
         work.keep_out(UNREAD)
-        # The daily SIM scores, folded in call by call as the calls are written (not read back).
+        # The daily SIM scores, folded in call by call as the calls are flushed (not read back);
+        # only a strategy that detects reads them.
         self.sim_book = SimScoreBook(work.store, fed=True)
-        work.on_write("calls", self.sim_book.take)
+        if policy.detect:
+            work.on_write("calls", self.sim_book.take)
         self.stopped: set[str] = set()  # accounts under a stop-payment or freeze
         self.blocked: set[str] = set()  # numbers blocked
         self.reverified: set[str] = set()  # numbers sent for re-verification

@@ -3,7 +3,8 @@
 The engine never holds a handle on the source store. The driver copies the reference tables
 (persons, institutions, outlets, staff, devices, IPs, URLs, apps: known from the start) and then
 appends each batch as it arrives, so every SQL analysis the engine runs (SIM scores, mule scores,
-tracing, rings) sees exactly the feeds up to its clock, by construction. Rows are buffered in
+tracing, rings) sees exactly the feeds up to its clock, by construction. Feeds kept out
+(`keep_out`) go only to the books that listen for them, fed the same way. Rows are buffered in
 memory and written in one insert per feed when an analysis needs them: an insert per 5-minute
 batch and feed would cost more than the analyses. A feed whose readers at some point all read
 an in-memory book (the ledger at a fund-control tick) can be handed to the book then and
@@ -69,6 +70,8 @@ class WorkingStore:
         for feed in feeds:
             if feed in REFERENCE_FEEDS or feed not in FEED_TABLES:
                 raise ValueError(f"{feed} is not an event feed: it cannot be kept out")
+            if feed in self._pending or feed in self._deferred or self.store.count(feed):
+                raise ValueError(f"{feed} rows have arrived already: keep it out before any do")
             self.store.con.execute(f'drop table "{feed}"')
             self._kept_out.add(feed)
 
@@ -86,8 +89,11 @@ class WorkingStore:
             self._notify(feed, table)
 
     def receive(self, events: dict[str, pa.Table]) -> None:
-        """Queue rows that arrived in one batch."""
+        """Queue rows that arrived in one batch (a feed kept out and listened to by no one is
+        dropped here: a strategy that never flushes it would hold the month in memory)."""
         for feed, table in events.items():
+            if feed in self._kept_out and not self._listeners.get(feed):
+                continue
             self._pending.setdefault(feed, []).append(table)
 
     def flush(self, feeds: tuple[str, ...] | None = None, defer: tuple[str, ...] = ()) -> None:
@@ -100,8 +106,6 @@ class WorkingStore:
         names = [*self._pending, *(f for f in self._deferred if f not in self._pending)]
         for feed in names if feeds is None else feeds:
             parts = self._pending.pop(feed, None)
-            if feed in self._kept_out and not self._listeners.get(feed):
-                continue  # neither written nor listened to
             # Held without the arrival column, so that the history's tables and the replay's
             # combine whatever columns each carried.
             new = [_without_arrival(_combined(parts))] if parts else []

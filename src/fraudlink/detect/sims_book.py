@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
 from fraudlink.store import Store
-from fraudlink.store.arrays import NO_ID, run_positions, sorted_distinct
+from fraudlink.store.arrays import NO_ID, epoch_us, run_positions, sorted_distinct
 from fraudlink.store.string_ids import StringIds
 
 FOLD_ROWS = 2_000_000
@@ -176,8 +176,7 @@ class SimScoreBook:
         since."""
         self.update()
         con = self.store.con
-        cut = con.execute("select epoch_us(?::timestamptz)", [as_of]).fetchall()[0][0]
-        if self._latest > cut:
+        if self._latest > epoch_us(as_of):
             raise ValueError(f"calls later than {as_of} are in the store: cannot score before")
         tables = {_OUT: self._outgoing(), _IN: self._incoming(), _VICTIM_CALLS: self._to_victims()}
         for name, table in tables.items():
@@ -269,7 +268,7 @@ class SimScoreBook:
     def cells_called_from(self, as_of: datetime) -> CellCalls:
         """The calls of each (caller, cell) pair up to `as_of`, as integer ids with their
         strings; refused when a later call was folded in."""
-        if self._latest > int(as_of.timestamp() * 1_000_000):
+        if self._latest > epoch_us(as_of):
             raise ValueError(f"calls later than {as_of} were folded in: cannot count before")
         keys, calls = self._cell_pairs.everything()
         numbers, cells = self._numbers.values(), self._cells.values()

@@ -81,10 +81,13 @@ def scratch_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 @settings(max_examples=120, deadline=None)
-@given(ledgers, st.integers(0, 240), st.integers(0, 2))
+@given(ledgers, st.integers(0, 240), st.integers(0, 2), st.booleans())
 def test_the_columns_give_the_stores_ledger(
-    scratch_store: Store, rows: list[Row], until_min: int, until_us: int
+    scratch_store: Store, rows: list[Row], until_min: int, until_us: int, in_time_order: bool
 ) -> None:
+    # In time order, as the engine's book holds them, the times are ranked without a sort.
+    if in_time_order:
+        rows = sorted(rows, key=lambda r: (r[2], r[3]))
     ledger = as_table(rows)
     scratch_store.con.execute("delete from transactions")
     with registered(scratch_store.con, ledger, "given_ledger") as name:

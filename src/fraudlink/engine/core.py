@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.detect.sims_book import SimScoreBook
+from fraudlink.engine.background import BackgroundFold
 from fraudlink.engine.bursts import BurstWatch
 from fraudlink.engine.detection import (
     block_numbers,
@@ -72,11 +73,13 @@ class Engine:
         work.on_write("transactions", self.book.add)
         self.holders = HolderBook()
         work.keep_out(UNREAD)
-        # The daily SIM scores, folded in call by call as the calls are flushed (not read back);
-        # only a strategy that detects reads them.
+        # The daily SIM scores, folded in call by call as the calls arrive (never read back), on
+        # a worker thread; only a strategy that detects reads them, through `sims`.
         self.sim_book = SimScoreBook(work.store, fed=True)
+        self._sim_fold: BackgroundFold | None = None
         if policy.detect:
-            work.on_write("calls", self.sim_book.take)
+            self._sim_fold = BackgroundFold(self.sim_book.take)
+            work.on_write("calls", self._sim_fold)
         self.stopped: set[str] = set()  # accounts under a stop-payment or freeze
         self.blocked: set[str] = set()  # numbers blocked
         self.reverified: set[str] = set()  # numbers sent for re-verification
@@ -98,6 +101,17 @@ class Engine:
     def store(self) -> Store:
         """The engine's working store."""
         return self.work.store
+
+    def sims(self) -> SimScoreBook:
+        """The SIM book with every call that has arrived folded in."""
+        if self._sim_fold is not None:
+            self._sim_fold.wait()
+        return self.sim_book
+
+    def close(self) -> None:
+        """Stop the engine's worker thread."""
+        if self._sim_fold is not None:
+            self._sim_fold.close()
 
     def start(self, history: Batch) -> list[Action]:
         """Take in everything known before the replay starts, and act on it."""
@@ -207,7 +221,7 @@ class Engine:
             self.last_detect = now
             self.work.flush()
             out += sim_actions(self.store, self.flags, p, now, self.blocked, self.reverified,
-                               self.sim_book)  # fmt: skip
+                               self.sims())  # fmt: skip
         if self.last_accounts is None or now - self.last_accounts >= p.accounts_every:
             self.last_accounts = now
             self.work.flush()
@@ -215,7 +229,7 @@ class Engine:
         if self.last_rings is None or now - self.last_rings >= p.rings_every:
             self.last_rings = now
             self.work.flush()
-            out += target_packages(self.store, now, sims=self.sim_book)
+            out += target_packages(self.store, now, sims=self.sims())
         return out
 
     # -- warn -----------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def run_engine(
     limit_memory(source.con, SOURCE_MEMORY_SHARE)
     work = WorkingStore(work_path)
     run = EngineRun(policy.name)
+    engine: Engine | None = None
     try:
         work.load_reference(reference(source))
         engine = Engine(work, policy)
@@ -63,6 +64,8 @@ def run_engine(
         run.events = engine.events_seen
         run.log.standing_claims = engine.standing_claims
     finally:
+        if engine is not None:
+            engine.close()
         work.close()
     run.seconds = time.perf_counter() - t0
     return run

@@ -4,7 +4,7 @@ The engine never holds a handle on the source store. The driver copies the refer
 (persons, institutions, outlets, staff, devices, IPs, URLs, apps: known from the start) and then
 appends each batch as it arrives, so every SQL analysis the engine runs (SIM scores, mule scores,
 tracing, rings) sees exactly the feeds up to its clock, by construction. Feeds kept out
-(`keep_out`) go only to the books that listen for them, fed the same way. Rows are buffered in
+(`keep_out`) go only to the books that listen for them, as they arrive. Rows are buffered in
 memory and written in one insert per feed when an analysis needs them: an insert per 5-minute
 batch and feed would cost more than the analyses. A feed whose readers at some point all read
 an in-memory book (the ledger at a fund-control tick) can be handed to the book then and
@@ -63,7 +63,8 @@ class WorkingStore:
         self.rows_written = 0
 
     def keep_out(self, feeds: tuple[str, ...]) -> None:
-        """Never write `feeds` into the store: their rows go to their listeners only.
+        """Never write `feeds` into the store: their rows go to their listeners only, as they
+        arrive (nothing waits for a flush that would write them).
 
         For feeds no analysis reads from the store. Their tables are dropped, so that a query
         reading one fails at once instead of finding it empty."""
@@ -89,12 +90,13 @@ class WorkingStore:
             self._notify(feed, table)
 
     def receive(self, events: dict[str, pa.Table]) -> None:
-        """Queue rows that arrived in one batch (a feed kept out and listened to by no one is
-        dropped here: a strategy that never flushes it would hold the month in memory)."""
+        """Queue rows that arrived in one batch; hand a kept-out feed's rows to its listeners
+        now (a listener may fold them in on another thread while the engine goes on)."""
         for feed, table in events.items():
-            if feed in self._kept_out and not self._listeners.get(feed):
-                continue
-            self._pending.setdefault(feed, []).append(table)
+            if feed in self._kept_out:
+                self._notify(feed, _without_arrival(table))
+            else:
+                self._pending.setdefault(feed, []).append(table)
 
     def flush(self, feeds: tuple[str, ...] | None = None, defer: tuple[str, ...] = ()) -> None:
         """Write the queued rows of `feeds` (default: all) into the store.
@@ -108,13 +110,13 @@ class WorkingStore:
             parts = self._pending.pop(feed, None)
             # Held without the arrival column, so that the history's tables and the replay's
             # combine whatever columns each carried.
-            new = [_without_arrival(_combined(parts))] if parts else []
-            held = [] if feed in self._kept_out else self._deferred.pop(feed, []) + new
+            new = [_without_arrival(combined(parts))] if parts else []
+            held = self._deferred.pop(feed, []) + new
             if feed in defer and sum(t.num_rows for t in held) < DEFERRED_ROWS:
                 if held:
                     self._deferred[feed] = held
             elif held:
-                self._write(feed, _combined(held))
+                self._write(feed, combined(held))
             for table in new:
                 self._notify(feed, table)
 
@@ -122,7 +124,7 @@ class WorkingStore:
         """Write the deferred rows, and close the store."""
         try:
             for feed, held in self._deferred.items():
-                self._write(feed, _combined(held))
+                self._write(feed, combined(held))
             self._deferred = {}
         finally:
             self.store.close()
@@ -143,7 +145,7 @@ class WorkingStore:
         self.rows_written += table.num_rows
 
 
-def _combined(parts: list[pa.Table]) -> pa.Table:
+def combined(parts: list[pa.Table]) -> pa.Table:
     """Tables of one feed as one, in order."""
     # The history and the replay cursors may spell UTC differently (UTC, Etc/UTC).
     schema = parts[0].schema

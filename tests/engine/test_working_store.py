@@ -124,12 +124,15 @@ def test_the_scratch_store_is_written_uncompressed(tmp_path: Path) -> None:
 def test_a_feed_kept_out_reaches_its_listener_and_no_table(tmp_path: Path) -> None:
     work = WorkingStore(tmp_path / "w.duckdb")
     got: list[pa.Table] = []
-    work.on_write("web_events", got.append)
+    work.on_arrival("web_events", got.append)
     work.keep_out(("web_events", "platform_accounts"))
     rows = pa.table({"event_id": pa.array([1, 2], pa.int64()), "msisdn": ["1", "2"]})
     work.receive({"web_events": rows, "platform_accounts": pa.table({"x": [1]})})
+    assert [t.num_rows for t in got] == [2]  # at arrival, with no flush
     work.flush()
     assert [t.num_rows for t in got] == [2]
+    with pytest.raises(ValueError, match="kept out"):
+        work.on_write("web_events", got.append)  # it is never written
     assert {"web_events", "platform_accounts"}.isdisjoint(work.store.tables())
     with pytest.raises(StoreError, match="web_events"):
         work.store.count("web_events")  # a reader fails instead of finding nothing
@@ -152,4 +155,25 @@ def test_a_feed_cannot_be_kept_out_once_its_rows_arrived(tmp_path: Path) -> None
     work.receive({"calls": pa.table({"call_id": pa.array([1], pa.int64())})})
     with pytest.raises(ValueError, match="calls rows have arrived"):
         work.keep_out(("calls",))
+    work.close()
+
+
+def test_arrival_listeners_get_each_batch_before_a_flush_without_its_arrival(
+    tmp_path: Path,
+) -> None:
+    work = WorkingStore(tmp_path / "w.duckdb")
+    arrived: list[pa.Table] = []
+    written: list[pa.Table] = []
+    work.on_arrival("transactions", arrived.append)
+    work.on_write("transactions", written.append)
+    with pytest.raises(ValueError, match="listeners to its writes"):
+        work.keep_out(("transactions",))  # its write listeners would never hear a row
+    first, second = _payments(0, 3), _payments(3, 2)
+    for t in (first, second):
+        work.receive({"transactions": t})
+    assert [t.num_rows for t in arrived] == [3, 2] and written == []
+    assert all(ARRIVAL not in t.column_names for t in arrived)
+    work.flush()
+    assert work.store.count("transactions") == 5  # still written: the feed is not kept out
+    assert pa.concat_tables(arrived).equals(pa.concat_tables(written))
     work.close()

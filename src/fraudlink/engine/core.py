@@ -68,7 +68,9 @@ class Engine:
         self.desk = WarningDesk()
         self.bursts = BurstWatch()
         self.people = People()
-        # Fund control's questions by account read this instead of scanning the ledger.
+        # Fund control's questions by account read this instead of scanning the ledger. (Taking
+        # the payments in on a worker thread, as the calls are, saved nothing: a tick reads the
+        # book within minutes of their arrival, and the threads contend for two cores.)
         self.book = LedgerBook()
         work.on_write("transactions", self.book.add)
         self.holders = HolderBook()
@@ -79,7 +81,7 @@ class Engine:
         self._sim_fold: BackgroundFold | None = None
         if policy.detect:
             self._sim_fold = BackgroundFold(self.sim_book.take)
-            work.on_write("calls", self._sim_fold)
+            work.on_arrival("calls", self._sim_fold)
         self.stopped: set[str] = set()  # accounts under a stop-payment or freeze
         self.blocked: set[str] = set()  # numbers blocked
         self.reverified: set[str] = set()  # numbers sent for re-verification

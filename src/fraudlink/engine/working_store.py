@@ -4,7 +4,7 @@ The engine never holds a handle on the source store. The driver copies the refer
 (persons, institutions, outlets, staff, devices, IPs, URLs, apps: known from the start) and then
 appends each batch as it arrives, so every SQL analysis the engine runs (SIM scores, mule scores,
 tracing, rings) sees exactly the feeds up to its clock, by construction. Feeds kept out
-(`keep_out`) go only to the books that listen for them, as they arrive. Rows are buffered in
+(`keep_out`) go only to the books that listen for their arrival. Rows are buffered in
 memory and written in one insert per feed when an analysis needs them: an insert per 5-minute
 batch and feed would cost more than the analyses. A feed whose readers at some point all read
 an in-memory book (the ledger at a fund-control tick) can be handed to the book then and
@@ -59,12 +59,13 @@ class WorkingStore:
         self._pending: dict[str, list[pa.Table]] = {}
         self._deferred: dict[str, list[pa.Table]] = {}  # handed to the listeners, not written
         self._listeners: dict[str, list[Callable[[pa.Table], None]]] = {}
+        self._arrival: dict[str, list[Callable[[pa.Table], None]]] = {}
         self._kept_out: set[str] = set()
         self.rows_written = 0
 
     def keep_out(self, feeds: tuple[str, ...]) -> None:
-        """Never write `feeds` into the store: their rows go to their listeners only, as they
-        arrive (nothing waits for a flush that would write them).
+        """Never write `feeds` into the store: their rows go to their `on_arrival` listeners
+        only.
 
         For feeds no analysis reads from the store. Their tables are dropped, so that a query
         reading one fails at once instead of finding it empty."""
@@ -73,13 +74,23 @@ class WorkingStore:
                 raise ValueError(f"{feed} is not an event feed: it cannot be kept out")
             if feed in self._pending or feed in self._deferred or self.store.count(feed):
                 raise ValueError(f"{feed} rows have arrived already: keep it out before any do")
+            if self._listeners.get(feed):
+                raise ValueError(f"{feed} has listeners to its writes: it cannot be kept out")
             self.store.con.execute(f'drop table "{feed}"')
             self._kept_out.add(feed)
 
     def on_write(self, feed: str, listener: Callable[[pa.Table], None]) -> None:
         """Hand `listener` every table of `feed` as it is written (or deferred), in the store's
         row order."""
+        if feed in self._kept_out:
+            raise ValueError(f"{feed} is kept out and never written: listen to its arrivals")
         self._listeners.setdefault(feed, []).append(listener)
+
+    def on_arrival(self, feed: str, listener: Callable[[pa.Table], None]) -> None:
+        """Hand `listener` every table of `feed` as it arrives, before any flush: the same
+        rows in the same order as the store will hold them. A book read only after a flush
+        can fold them in meanwhile (on another thread: see `engine.background`)."""
+        self._arrival.setdefault(feed, []).append(listener)
 
     def load_reference(self, tables: dict[str, pa.Table]) -> None:
         """Copy the reference tables (no time column) in, once, before the replay starts."""
@@ -90,12 +101,12 @@ class WorkingStore:
             self._notify(feed, table)
 
     def receive(self, events: dict[str, pa.Table]) -> None:
-        """Queue rows that arrived in one batch; hand a kept-out feed's rows to its listeners
-        now (a listener may fold them in on another thread while the engine goes on)."""
+        """Hand rows that arrived in one batch to their feed's arrival listeners, and queue
+        them for the store unless the feed is kept out."""
         for feed, table in events.items():
-            if feed in self._kept_out:
-                self._notify(feed, _without_arrival(table))
-            else:
+            for listener in self._arrival.get(feed, []):
+                listener(_without_arrival(table))
+            if feed not in self._kept_out:
                 self._pending.setdefault(feed, []).append(table)
 
     def flush(self, feeds: tuple[str, ...] | None = None, defer: tuple[str, ...] = ()) -> None:

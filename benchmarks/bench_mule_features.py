@@ -16,7 +16,7 @@ Parts, each a pair (a, then b) with whether the two give the same output:
   score_accounts  the whole call the engine makes (features, fit, scores), a and b as above.
   ledger          each account's own payment figures: a: `account_ledger` (the store's SQL); b:
                   `account_ledger_of` over the payments as columns, as the engine's ledger book
-                  holds them (loaded beforehand, not timed). Same means the same rows.
+                  holds them (in time order; loaded beforehand, not timed). Same means the same rows.
   ledger_features the features as the engine gets them: a: `account_features` alone; b: the
                   ledger from columns, then `account_features` given it. Same: `Table.equals`.
 Times (wall and CPU seconds) are medians over --repeat runs. --parts picks some (the old query
@@ -113,8 +113,9 @@ def same_rows(a: pa.Table, b: pa.Table) -> bool:
 
 def ledger_parts(store: Store, as_of: datetime) -> dict[str, tuple[Seconds, Seconds, bool]]:
     """The ledger figures and the features they feed, from the store's SQL and from columns."""
+    # In time order, as the engine's book holds them (the replay hands them over as they happen).
     payments = payment_columns(
-        store.arrow("select * from transactions where time <= ? order by txn_id", [as_of])
+        store.arrow("select * from transactions where time <= ? order by time, txn_id", [as_of])
     )
     sql_s, sql = timed(lambda: account_ledger(store, as_of))
     col_s, cols = timed(lambda: account_ledger_of(payments, as_of))

@@ -16,7 +16,8 @@ Parts, each a pair (a, then b) with whether the two give the same output:
   score_accounts  the whole call the engine makes (features, fit, scores), a and b as above.
   ledger          each account's own payment figures: a: `account_ledger` (the store's SQL); b:
                   `account_ledger_of` over the payments as columns, as the engine's ledger book
-                  holds them (in time order; loaded beforehand, not timed). Same means the same rows.
+                  holds them (in time order; loaded beforehand, not timed). Same means the same
+                  rows.
   ledger_features the features as the engine gets them: a: `account_features` alone; b: the
                   ledger from columns, then `account_features` given it. Same: `Table.equals`.
 Times (wall and CPU seconds) are medians over --repeat runs. --parts picks some (the old query

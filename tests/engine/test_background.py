@@ -62,19 +62,44 @@ def test_tables_are_gathered_until_a_chunk_is_full() -> None:
 
 def test_a_failed_fold_is_raised_at_the_next_call_and_folds_nothing_more() -> None:
     calls: list[int] = []
+    both_given = threading.Event()
 
     def fold(t: pa.Table) -> None:
         calls.append(t.num_rows)
+        both_given.wait(5)  # the second table is queued before this fold fails
         raise ValueError("bad rows")
 
     bg = BackgroundFold(fold, chunk_rows=1)
     bg(_rows([1]))
+    bg(_rows([2, 3]))
+    both_given.set()
     with pytest.raises(RuntimeError, match="background") as err:
         bg.wait()
     assert isinstance(err.value.__cause__, ValueError)
+    assert calls == [1]  # the queued table was not folded into a book no longer trusted
     with pytest.raises(RuntimeError):
-        bg(_rows([2]))
+        bg(_rows([4]))
     bg.close()
+
+
+def test_close_drops_what_is_not_folded_yet() -> None:
+    calls: list[int] = []
+    started, release = threading.Event(), threading.Event()
+
+    def fold(t: pa.Table) -> None:
+        calls.append(t.num_rows)
+        started.set()
+        release.wait(5)
+
+    bg = BackgroundFold(fold, chunk_rows=1)
+    bg(_rows([1]))
+    assert started.wait(5)
+    bg(_rows([2, 3]))  # queued behind the fold under way
+    closing = threading.Thread(target=bg.close)
+    closing.start()
+    release.set()
+    closing.join(5)
+    assert not closing.is_alive() and not bg._thread.is_alive()
     assert calls == [1]
 
 

@@ -111,3 +111,41 @@ def test_strategies_differ_only_in_what_they_may_do(tiny_world: Path, tiny_store
             kinds[name] = set(pc.unique(t.column("kind")).to_pylist()) if t.num_rows else set()
     assert kinds["none"] == set()
     assert kinds["first_level_on_report"] == {"freeze"}
+
+
+class _FoldAtOnce:
+    """A `BackgroundFold` that folds each table on the caller's thread as it is given."""
+
+    def __init__(self, fold: Callable[[object], None], chunk_rows: int = 0) -> None:
+        self.fold = fold
+
+    def __call__(self, table: object) -> None:
+        self.fold(table)
+
+    def wait(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_sim_book_folded_on_a_worker_decides_as_folded_at_once(
+    tiny_world: Path, tiny_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker thread, in chunks of any size, leaves the engine's decisions as they were."""
+    import fraudlink.engine.core as core
+    from fraudlink.engine.background import BackgroundFold
+
+    start, end, _ = world_period(tiny_world)
+    end = start + (end - start) / 2  # half the period: SIM scores have decided by then
+    logs = []
+    for name, fold in (("worker", BackgroundFold),
+                       ("small chunks", lambda f: BackgroundFold(f, chunk_rows=97)),
+                       ("at once", _FoldAtOnce)):  # fmt: skip
+        monkeypatch.setattr(core, "BackgroundFold", fold)
+        with Store(tiny_store, read_only=True) as store:
+            run = run_engine(store, STRATEGIES["full"], start, end, tmp_path / f"{name}.db")
+        logs.append(run.log.table())
+    kinds = set(logs[0].column("kind").to_pylist())
+    assert {"number_block", "reverify"} & kinds  # the SIM scores decided something
+    assert all(log.equals(logs[0]) for log in logs[1:])

@@ -162,8 +162,9 @@ def _hold_seconds(
     if int(n).bit_length() + rank_bits > 63:
         raise OverflowError("too many accounts and distinct times for one sort key")
     # Each inflow's (account, time) looked up among the sorted outflows finds the account's
-    # first outflow at or after it (same microsecond included). Two sorts of half the rows,
-    # where one sort of inflows and outflows together cost twice as much.
+    # first outflow at or after it (same microsecond included): a sort of the payments and one
+    # of the inflows, where one sort of both together, a sort of the distinct times and two
+    # binary searches for the ranks cost 1.75 times as much at city.
     out_key = np.sort((payer << rank_bits) | rank)
     in_key = np.sort((payee[paid_in] << rank_bits) | rank[paid_in])
     nxt = np.searchsorted(out_key, in_key)

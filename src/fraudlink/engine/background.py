@@ -19,9 +19,10 @@ from fraudlink.engine.working_store import combined
 
 CHUNK_ROWS = 300_000
 """Rows gathered before a fold: the SIM book folds a city day's 1.2 M calls in 300,000-row
-chunks in the same time as in one (100,000-row chunks cost a third more)."""
+chunks in about the same time as in one (1.29 s against 1.17 s; 100,000-row chunks 1.59 s)."""
 
-_FOLD_NOW = object()  # `wait` asks for what is gathered to be folded
+# Sentinels in the queue, so that a wait or a stop takes its turn behind the tables given first.
+_FOLD_NOW = object()
 _STOP = object()
 
 
@@ -34,6 +35,7 @@ class BackgroundFold:
         self._queue: queue.Queue[object] = queue.Queue()
         self._error: BaseException | None = None
         self._closed = False
+        self._stopping = threading.Event()  # set by `close`: the worker folds nothing more
         self._thread = threading.Thread(target=self._run, name="fraudlink-fold", daemon=True)
         self._thread.start()
 
@@ -50,9 +52,10 @@ class BackgroundFold:
         self._check()
 
     def close(self) -> None:
-        """Stop the worker; tables given and not folded in are dropped."""
+        """Stop the worker, dropping the tables not folded in yet (a fold under way finishes)."""
         if not self._closed:
             self._closed = True
+            self._stopping.set()
             self._queue.put(_STOP)
             self._thread.join()
 
@@ -75,7 +78,8 @@ class BackgroundFold:
                     rows += item.num_rows
                 if (item is _FOLD_NOW or rows >= self._chunk_rows) and held:
                     tables, held, rows = held, [], 0
-                    if self._error is None:  # after a failure the book is not to be trusted
+                    # After a failure the book is not to be trusted; after a close, not read.
+                    if self._error is None and not self._stopping.is_set():
                         self._fold(combined(tables))
             except BaseException as e:  # handed to the engine's thread at its next call
                 self._error = e

@@ -64,8 +64,7 @@ class WorkingStore:
         self.rows_written = 0
 
     def keep_out(self, feeds: tuple[str, ...]) -> None:
-        """Never write `feeds` into the store: their rows go to their `on_arrival` listeners
-        only.
+        """Never write `feeds` into the store: their rows reach `on_arrival` listeners only.
 
         For feeds no analysis reads from the store. Their tables are dropped, so that a query
         reading one fails at once instead of finding it empty."""
@@ -87,9 +86,11 @@ class WorkingStore:
         self._listeners.setdefault(feed, []).append(listener)
 
     def on_arrival(self, feed: str, listener: Callable[[pa.Table], None]) -> None:
-        """Hand `listener` every table of `feed` as it arrives, before any flush: the same
-        rows in the same order as the store will hold them. A book read only after a flush
-        can fold them in meanwhile (on another thread: see `engine.background`)."""
+        """Hand `listener` each table of `feed` as it arrives.
+
+        Before any flush, and the same rows in the same order as the store will hold them: a
+        book read only after a flush can fold them in meanwhile (on another thread: see
+        `engine.background`)."""
         self._arrival.setdefault(feed, []).append(listener)
 
     def load_reference(self, tables: dict[str, pa.Table]) -> None:

@@ -75,6 +75,8 @@ class _PairSet:
 
     def add(self, keys: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
         """Fold in sorted distinct keys (and their values); return which were new to the set."""
+        if self.combine is None:
+            values = None  # a set of keys alone
         new = np.zeros(len(keys), bool)
         for part, lo, hi in _runs(keys >> self.shift):
             v = None if values is None else values[lo:hi]
@@ -86,8 +88,6 @@ class _PairSet:
         pos = np.searchsorted(old, keys)
         found = pos < len(old)
         found[found] = old[pos[found]] == keys[found]
-        if values is not None and self.combine is None:
-            values = None  # a set of keys alone
         if values is not None and self.combine is not None and found.any():
             at = pos[found]  # distinct: the keys are
             self.values[part][at] = self.combine(self.values[part][at], values[found])

@@ -105,8 +105,10 @@ class WorkingStore:
         """Hand rows that arrived in one batch to their feed's arrival listeners, and queue
         them for the store unless the feed is kept out."""
         for feed, table in events.items():
-            for listener in self._arrival.get(feed, []):
-                listener(_without_arrival(table))
+            if listeners := self._arrival.get(feed):
+                bare = _without_arrival(table)
+                for listener in listeners:
+                    listener(bare)
             if feed not in self._kept_out:
                 self._pending.setdefault(feed, []).append(table)
 

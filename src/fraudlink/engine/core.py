@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fraudlink.detect.ledger_figures import LedgerFigures
 from fraudlink.detect.sims_book import SimScoreBook
 from fraudlink.engine.background import BackgroundFold
 from fraudlink.engine.bursts import BurstWatch
@@ -74,6 +75,8 @@ class Engine:
         self.book = LedgerBook()
         work.on_write("transactions", self.book.add)
         self.holders = HolderBook()
+        # The weekly mule scores' payment figures, folding in only the payments since the last.
+        self.ledger_figures = LedgerFigures()
         work.keep_out(UNREAD)
         # The daily SIM scores, folded in call by call as the calls arrive (never read back), on
         # a worker thread; only a strategy that detects reads them, through `sims`.
@@ -227,7 +230,7 @@ class Engine:
         if self.last_accounts is None or now - self.last_accounts >= p.accounts_every:
             self.last_accounts = now
             self.work.flush()
-            flag_accounts(self.store, self.flags, p, now, self.book)
+            flag_accounts(self.store, self.flags, p, now, self.book, self.ledger_figures)
         if self.last_rings is None or now - self.last_rings >= p.rings_every:
             self.last_rings = now
             self.work.flush()

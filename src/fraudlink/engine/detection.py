@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from fraudlink.detect.accounts_ledger import PaymentColumns, account_ledger_of, cash_out_mask
 from fraudlink.detect.accounts_model import score_accounts
+from fraudlink.detect.ledger_figures import LedgerFigures
 from fraudlink.detect.rings import find_rings, target_package
 from fraudlink.detect.sims import score_sims
 from fraudlink.detect.sims_book import SimScoreBook
@@ -90,19 +91,25 @@ def book_payments(book: LedgerBook) -> PaymentColumns:
 
 
 def flag_accounts(
-    store: Store, flags: Flags, policy: Policy, now: datetime, book: LedgerBook | None = None
-) -> None:
+    store: Store, flags: Flags, policy: Policy, now: datetime, book: LedgerBook | None = None,
+    figures: LedgerFigures | None = None,
+) -> None:  # fmt: skip
     """Score every account with the mule model fitted on the labels known now.
 
     `book`, the engine's ledger book of the store's transactions, gives the accounts' payment
-    figures from memory instead of from a scan of the ledger (the same figures)."""
+    figures from memory instead of from a scan of the ledger (the same figures); `figures`, kept
+    from one run to the next, folds in only the payments the book took since the last."""
     n_labels = store.con.execute(
         "select (select count(*) from case_confirmations where kind = 'account') "
         "+ (select count(*) from report_payments)"
     ).fetchall()[0][0]
     if n_labels < MIN_LABELS:
         return
-    ledger = None if book is None or not book.rows else account_ledger_of(book_payments(book), now)
+    ledger = None
+    if book is not None and book.rows:
+        payments = book_payments(book)
+        ledger = account_ledger_of(payments, now) if figures is None else figures.update(
+            payments, now)  # fmt: skip
     s = score_accounts(store, now, reasons=False, ledger=ledger)  # the engine uses only scores
     s = s.filter(pc.greater_equal(s.column("score"), policy.account_flag))
     scores = dict(zip(s.column("account").to_pylist(), s.column("score").to_pylist(), strict=True))

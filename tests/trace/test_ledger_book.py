@@ -29,7 +29,7 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Merge and combine after a handful of rows, so small tests walk every path of the book."""
     monkeypatch.setattr(ledger_book, "_MIN_TAIL", 3)
     monkeypatch.setattr(ledger_book, "_TAIL_SHARE", 2)
-    monkeypatch.setattr(ledger_book, "_CHUNKS_PER_SEGMENT", 3)
+    monkeypatch.setattr(ledger_book, "_FAN_IN", 3)
 
 
 def book_of(ledger: pa.Table, cuts: list[int]) -> LedgerBook:
@@ -236,3 +236,24 @@ def test_with_the_book_tracing_reads_no_ledger_from_the_store(
     assert got.matched.equals(want.matched)
     assert got.trail_rows.equals(want.trail_rows)
     assert got.positions.equals(want.positions)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ledgers, st.lists(st.integers(0, 60), max_size=30), st.integers(2, 4), st.data())
+def test_takes_are_a_take_of_the_whole(
+    rows: list[Row], cuts: list[int], fan_in: int, data: st.DataObject
+) -> None:
+    # The tiers of parts combined as they fill, after each insert: the same rows as one table.
+    ledger = as_table(rows)
+    ledger_book._FAN_IN = fan_in  # put back by the autouse fixture
+    book = LedgerBook()
+    bounds = [0, *sorted({c for c in cuts if 0 < c < ledger.num_rows}), ledger.num_rows]
+    for a, b in pairwise(bounds):
+        book.add(ledger.slice(a, b - a))
+        assert book._starts == [0, *np.cumsum([p.num_rows for p in book._parts]).tolist()]
+        assert all(t >= u for t, u in pairwise(book._tiers))
+        assert all(book._tiers.count(t) < fan_in for t in set(book._tiers))
+        taken = data.draw(st.lists(st.integers(0, b - 1), max_size=b, unique=True))
+        want = ledger.slice(0, b).take(pa.array(sorted(taken), pa.int64()))
+        assert book._take(np.array(sorted(taken), np.int64)).equals(want)
+    assert book.column("txn_id").equals(ledger.column("txn_id"))

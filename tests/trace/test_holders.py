@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fraudlink.store import Store
 from fraudlink.trace import holders
@@ -81,3 +84,20 @@ def test_accounts_in_a_name_follow_new_registrations(store: Store, tmp_path: Pat
             sizes.append(sum(map(len, got.values())))
     assert sizes[-1] > sizes[0]
     assert got == truth(store)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 20), max_size=12), max_size=10), st.integers(1, 8))
+def test_the_hash_index_keeps_every_key_sorted(batches: list[list[int]], fold: int) -> None:
+    index, n, seen = holders._HashIndex(), 0, []
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(holders, "_MIN_FOLD", fold)
+        for batch in batches:
+            keys = np.array(batch, np.uint64)
+            index.add(keys, np.arange(n, n + len(keys), dtype=np.int64))
+            seen += [(k, n + i) for i, k in enumerate(batch)]
+            n += len(batch)
+            for keys_part, _ in index.parts:
+                assert (np.diff(keys_part.astype(np.int64)) >= 0).all()
+            held = [(int(k), int(r)) for ks, rs in index.parts for k, r in zip(ks, rs, strict=True)]
+            assert sorted(held) == sorted(seen)

@@ -7,8 +7,10 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 TIME = pa.timestamp("us", "UTC")
 
 NO_ID = -1
@@ -32,3 +34,19 @@ def run_positions(lo: IntArray, n: IntArray) -> IntArray:
     n = np.asarray(n, np.int64)
     offsets = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
     return np.repeat(np.asarray(lo, np.int64), n) + offsets
+
+
+def valid_mask(column: pa.ChunkedArray | pa.Array) -> BoolArray:
+    """Where a column holds a value (not null)."""
+    return np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False), bool)
+
+
+def int_column(column: pa.ChunkedArray | pa.Array) -> tuple[IntArray, BoolArray]:
+    """An integer column as int64 (0 for null), and where it is not null."""
+    values = pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return values, valid_mask(column)
+
+
+def column_us(column: pa.ChunkedArray | pa.Array) -> tuple[IntArray, BoolArray]:
+    """A time column as epoch microseconds (0 for null), and where it is not null."""
+    return int_column(pc.cast(pc.cast(column, TIME), pa.int64()))

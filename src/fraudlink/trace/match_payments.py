@@ -15,6 +15,7 @@ from fraudlink.store import Store
 from fraudlink.store.compute import registered
 from fraudlink.trace.holders import HolderBook
 from fraudlink.trace.ledger_book import LedgerBook
+from fraudlink.trace.match_rows import book_windows, match_rows, payment_of, window_us
 
 MATCHED = pa.schema([
     ("report_id", pa.string()),
@@ -127,20 +128,43 @@ def match_payments_in_book(
     """`match_payments` from the ledger book, and the book's rows it chose among: every
     transaction it matched is one of them, with all of the book's columns."""
     report_filter, chosen = _report_filter(report_ids)
-    windows = [window] * 4
     paid = _PAID.format(report_filter=report_filter)
     payments = store.arrow(paid + "select * from p", chosen)
     if holders is None:
         own = store.arrow(paid + "select * from mine", chosen)
     else:
         own = _own_accounts(store, payments, holders)
+    span = window_us(window)
+    of = payment_of(payments, own) if span is not None else None
+    if span is None or of is None:
+        return _match_by_sql(store, book, payments, own, window)
+    near = book.around(*book_windows(book, payments, own, of, span))
+    matched = match_rows(payments, own, near, of, span)
+    if matched is None:
+        return _match_by_sql(store, book, payments, own, window, near)
+    return matched.cast(MATCHED), near
+
+
+def _match_by_sql(
+    store: Store,
+    book: LedgerBook,
+    payments: pa.Table,
+    own: pa.Table,
+    window: str,
+    near: pa.Table | None = None,
+) -> tuple[pa.Table, pa.Table]:
+    """`match_payments_in_book` by `_MATCH` over registered tables, for what `match_rows`
+    leaves to SQL: the reference the columnar match is tested against."""
+    windows = [window] * 4
     with registered(store.con, payments, "match_p") as p, \
             registered(store.con, own, "match_mine") as mine:  # fmt: skip
-        w = store.arrow(_WINDOWS_SQL.format(p=p, mine=mine), windows)
-        payee = w.column("payee").to_numpy(zero_copy_only=False)
-        ids = book.ids(w.column("account").to_pylist())
-        lo, hi = w.column("lo").to_numpy(), w.column("hi").to_numpy()
-        near = book.around(ids[payee], lo[payee], hi[payee], ids[~payee], lo[~payee], hi[~payee])
+        if near is None:
+            w = store.arrow(_WINDOWS_SQL.format(p=p, mine=mine), windows)
+            payee = w.column("payee").to_numpy(zero_copy_only=False)
+            ids = book.ids(w.column("account").to_pylist())
+            lo, hi = w.column("lo").to_numpy(), w.column("hi").to_numpy()
+            near = book.around(ids[payee], lo[payee], hi[payee],
+                               ids[~payee], lo[~payee], hi[~payee])  # fmt: skip
         with registered(store.con, near, "match_ledger") as ledger:
             sql = _GIVEN.format(p=p, mine=mine) + _MATCH.format(tol=_TOLERANCE, ledger=ledger)
             return store.arrow(sql, windows).cast(MATCHED), near

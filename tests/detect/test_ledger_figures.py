@@ -210,3 +210,20 @@ def test_a_ledger_with_fewer_accounts_is_refused() -> None:
                            payments.time_us, payments.amount_fen, payments.cash_out)  # fmt: skip
     refused(book, fewer, LATE, "fewer than the 3 seen")
     still_agrees(book)
+
+
+def test_a_fold_that_fails_half_way_refuses_every_later_update(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fold that failed after counting some rows would count them twice if tried again."""
+    book = LedgerFigures()
+    book.update(ledger(ROWS[:2]), LATE)
+
+    def fail(*_: object) -> None:
+        raise RuntimeError("the medians' query failed")
+
+    monkeypatch.setattr(ledger_figures, "hold_medians", fail)
+    with pytest.raises(RuntimeError, match="medians"):
+        book.update(ledger(ROWS), LATE)
+    monkeypatch.undo()
+    refused(book, ledger(ROWS), LATE, "failed half way")

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import pairwise
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fraudlink.detect.accounts_features import CASH_OUT_CHANNELS, LARGE_INFLOW_FEN
 from fraudlink.detect.accounts_ledger import account_ledger_of, payment_columns
+from fraudlink.detect.ledger_figures import LedgerFigures
+from fraudlink.engine import detection
 from fraudlink.engine.detection import book_payments
+from fraudlink.engine.known import Flags
+from fraudlink.engine.policy import STRATEGIES
 from fraudlink.trace.ledger_book import LedgerBook
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -52,3 +58,43 @@ def test_the_books_payments_give_the_ledgers_figures(
     got = account_ledger_of(book_payments(book), now).sort_by("account")
     want = account_ledger_of(payment_columns(ledger), now).sort_by("account")
     assert got.equals(want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.integers(1, 300), st.lists(st.integers(1, 299), max_size=8))
+def test_figures_kept_from_the_book_week_after_week_are_the_ledgers(
+    seed: int, n: int, cuts: list[int]
+) -> None:
+    """The engine's weekly path: the book fed in pieces, its payments folded into figures kept
+    from one score to the next, give at each score what the payments so far give afresh."""
+    ledger = random_ledger(seed, n)
+    book, figures = LedgerBook(), LedgerFigures()
+    times = ledger.column("time").to_pylist()
+    for a, b in pairwise(sorted({0, n, *(c for c in cuts if c < n)})):
+        book.add(ledger.slice(a, b - a))
+        now = times[b - 1]
+        want = account_ledger_of(payment_columns(ledger.slice(0, b)), now).sort_by("account")
+        assert figures.update(book_payments(book), now).sort_by("account").equals(want)
+
+
+def test_figures_that_cannot_follow_the_book_are_counted_afresh() -> None:
+    """A refusal of the kept figures costs time, not the weekly scores: the ledger's figures are
+    counted from the whole book instead."""
+    ledger = random_ledger(7, 200)
+    book, figures = LedgerBook(), LedgerFigures()
+    book.add(ledger)
+    now = T0 + dt.timedelta(days=1)
+    figures.update(book_payments(book), now)
+    seen: list[pa.Table] = []
+
+    def record(store: object, as_of: dt.datetime, reasons: bool, ledger: pa.Table) -> pa.Table:
+        seen.append(ledger)
+        return pa.table({"account": pa.array([], pa.string()), "score": pa.array([], pa.float64())})
+
+    earlier = T0 + dt.timedelta(hours=1)  # before folded payments: the figures refuse
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(detection, "score_accounts", record)
+        store = SimpleNamespace(con=SimpleNamespace(execute=lambda _: SimpleNamespace(
+            fetchall=lambda: [(detection.MIN_LABELS,)])))  # fmt: skip
+        detection.flag_accounts(store, Flags(), STRATEGIES["full"], earlier, book, figures)
+    assert seen and seen[0].equals(account_ledger_of(book_payments(book), earlier))

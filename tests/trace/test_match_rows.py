@@ -100,3 +100,14 @@ def test_the_columnar_match_leaves_what_it_cannot_do_to_sql() -> None:
     assert window_us("2 hours") == 7_200_000_000
     assert window_us("1 day 30 minutes 1.5 seconds") == 88_201_500_000
     assert window_us("1 month") is None
+
+
+def test_a_payment_with_no_seq_or_report_is_left_to_sql() -> None:
+    """SQL sorts a null key last and joins it to nothing: the columnar match does not try."""
+    m = pa.table({"report_id": ["r"], "seq": pa.array([1], pa.int16()), "account": ["a"]})
+    for report, seq in ((["r", "r"], [None, 1]), ([None, "r"], [1, 1])):
+        p = pa.table({"report_id": pa.array(report, pa.string()),
+                      "seq": pa.array(seq, pa.int16()), "paid_at": pa.array([T0, T0], TIME),
+                      "from_account": ["a", "a"], "to_account": ["b", "b"],
+                      "amount_fen": [1, 1]})  # fmt: skip
+        assert payment_of(p, m) is None

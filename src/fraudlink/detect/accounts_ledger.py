@@ -20,11 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.detect.accounts_features import CASH_OUT_CHANNELS, LARGE_INFLOW_FEN, ROUND_FEN
-from fraudlink.store.arrays import NO_ID, TIME, epoch_us, sorted_distinct
+from fraudlink.store.arrays import NO_ID, TIME, BoolArray, epoch_us, sorted_distinct
 from fraudlink.store.compute import compute_connection, registered
 
 IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 NO_ACCOUNT = NO_ID  # the payee of a payment that leaves the banking system (cash out)
 NEVER = np.iinfo(np.int64).max  # the first large inflow of an account that has none
 _HOUR_US = 3_600_000_000
@@ -152,7 +151,7 @@ def ledger_table(
 
 
 def time_ranks(us: IntArray) -> tuple[IntArray, IntArray]:
-    """The distinct times of payments in time order, and each payment's rank among them."""
+    """The distinct times of payments given in time order, and each payment's rank among them."""
     first = np.r_[True, us[1:] != us[:-1]] if len(us) else np.zeros(0, bool)
     return us[first], np.cumsum(first) - 1
 

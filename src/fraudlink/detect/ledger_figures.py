@@ -33,18 +33,20 @@ from fraudlink.detect.accounts_ledger import (
     rank_bits_for,
     time_ranks,
 )
-from fraudlink.store.arrays import epoch_us, sorted_distinct
-from fraudlink.store.pair_set import PairSet
+from fraudlink.store.arrays import epoch_us, grown, sorted_distinct
+from fraudlink.store.pair_set import LOW, PairSet
 
 _EARLIEST = np.iinfo(np.int64).min
-_LOW = np.int64(0xFFFFFFFF)
 _MAX_IDS = 2**31  # a pair key is two ids of 32 bits side by side: below 2^31 it stays positive
 _PAIR_SHIFT = 46  # a part of the pair set holds the payments of 16,384 payers
 _HOLD_PARTS = 16  # chunks of ended holds kept before they are joined into one
 
 
 class LedgerFigures:
-    """`account_ledger_of`'s table, kept by folding in each payment once as the ledger grows."""
+    """`account_ledger_of`'s table, kept by folding in each payment once as the ledger grows.
+
+    Meant for a weekly update: it keeps every ended hold and every waiting inflow (about 24
+    bytes each, half a gigabyte over a city month), and each update reads them all again."""
 
     def __init__(self) -> None:
         """An empty book: no payment folded in yet."""
@@ -61,10 +63,13 @@ class LedgerFigures:
         self._holds: list[tuple[IntArray, IntArray, IntArray]] = []
         self._hold = np.zeros(0, np.float64)
         self._no_hold = np.zeros(0, bool)
+        self._broken = False  # a fold failed half way: the figures may count rows twice
 
     def update(self, payments: PaymentColumns, as_of: datetime) -> pa.Table:
         """The accounts' payment figures up to `as_of`, folding in the payments appended to the
         ledger since the last update: the table `account_ledger_of(payments, as_of)` gives."""
+        if self._broken:
+            raise ValueError("a fold of these figures failed half way: they cannot be updated")
         total, n = len(payments.time_us), len(payments.accounts)
         if total < self.rows:
             raise ValueError(f"the ledger holds {total} payments, fewer than the {self.rows} "
@@ -84,7 +89,11 @@ class LedgerFigures:
             raise OverflowError("more than 2^31 accounts: payment pair keys would overflow")
         self._grow(n)
         if len(us):
-            self._fold(payments, self.rows)
+            try:
+                self._fold(payments, self.rows)
+            except BaseException:
+                self._broken = True
+                raise
         self.rows, self._latest = total, latest
         hold = pa.array(self._hold, pa.float64(), mask=self._no_hold)
         return ledger_table(payments.accounts, self._figures, self._fan_in, self._fan_out, hold)
@@ -94,8 +103,8 @@ class LedgerFigures:
             return
         for f in fields(Figures):
             fill = NEVER if f.name == "first_large" else 0
-            setattr(self._figures, f.name, _grown(getattr(self._figures, f.name), n, fill))
-        self._fan_in, self._fan_out = _grown(self._fan_in, n), _grown(self._fan_out, n)
+            setattr(self._figures, f.name, grown(getattr(self._figures, f.name), n, fill))
+        self._fan_in, self._fan_out = grown(self._fan_in, n), grown(self._fan_out, n)
         self._hold = np.concatenate([self._hold, np.zeros(n - self._n, np.float64)])
         self._no_hold = np.concatenate([self._no_hold, np.ones(n - self._n, bool)])
         self._n = n
@@ -113,7 +122,7 @@ class LedgerFigures:
         paid_in = payee != NO_ACCOUNT
         keys = sorted_distinct((payer[paid_in] << 32) | payee[paid_in])
         keys = keys[self._pairs.add(keys)]
-        self._fan_in += np.bincount(keys & _LOW, minlength=n)
+        self._fan_in += np.bincount(keys & LOW, minlength=n)
         self._fan_out += np.bincount(keys >> 32, minlength=n)
         self._end_holds(payer, rank, payee[paid_in], rank[paid_in], times, rank_bits)
 
@@ -236,7 +245,3 @@ class _Waiting:
             self.us[: len(keep)] = self.us[keep]
         self.live[: len(keep)] = True
         self.used, self.ended = len(keep), 0
-
-
-def _grown(a: IntArray, n: int, fill: int = 0) -> IntArray:
-    return np.concatenate([a, np.full(n - len(a), fill, a.dtype)])

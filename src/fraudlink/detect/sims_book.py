@@ -19,14 +19,13 @@ import pyarrow.compute as pc
 
 from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
 from fraudlink.store import Store
-from fraudlink.store.arrays import NO_ID, epoch_us, sorted_distinct
-from fraudlink.store.pair_set import COUNT, EARLIEST, PairSet
+from fraudlink.store.arrays import NO_ID, epoch_us, grown, sorted_distinct
+from fraudlink.store.pair_set import COUNT, EARLIEST, LOW, PairSet
 from fraudlink.store.string_ids import StringIds
 
 FOLD_ROWS = 2_000_000
 """Calls read per step when folding in: bounds memory when a large store is first folded in."""
 
-_LOW = np.int64(0xFFFFFFFF)
 _OUT, _IN, _VICTIM_CALLS = "_sims_book_outgoing", "_sims_book_incoming", "_sims_book_victim_calls"
 _UTC_US = pa.timestamp("us", tz="UTC")
 _DAY_US = 86_400_000_000
@@ -56,10 +55,6 @@ class CellCalls:
 
 def _firsts(sorted_keys: np.ndarray) -> np.ndarray:
     return np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-
-
-def _grown(a: np.ndarray, n: int, fill: int = 0) -> np.ndarray:
-    return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
 
 
 class SimScoreBook:
@@ -154,8 +149,8 @@ class SimScoreBook:
 
         n = len(self._numbers)
         for name in ("_n_out", "_n_short", "_n_in", "_n_days", "_n_callees", "_n_cells"):
-            setattr(self, name, _grown(getattr(self, name), n))
-        self._first = _grown(self._first, n, np.iinfo(np.int64).max)
+            setattr(self, name, grown(getattr(self, name), n))
+        self._first = grown(self._first, n, np.iinfo(np.int64).max)
         self._n_out += np.bincount(caller, minlength=n)
         self._n_short += np.bincount(caller[short], minlength=n)
         self._n_in += np.bincount(callee, minlength=n)
@@ -167,10 +162,10 @@ class SimScoreBook:
         starts = np.flatnonzero(_firsts(keys))
         keys, times = keys[starts], np.minimum.reduceat(times, starts)
         new = self._callees.add(keys, times)
-        self._n_callees += np.bincount(keys[new] & _LOW, minlength=n)
+        self._n_callees += np.bincount(keys[new] & LOW, minlength=n)
 
         keys = sorted_distinct((day << 32) + caller)
-        self._n_days += np.bincount(keys[self._days.add(keys)] & _LOW, minlength=n)
+        self._n_days += np.bincount(keys[self._days.add(keys)] & LOW, minlength=n)
         keys = np.sort((caller << 32) | cell)
         starts = np.flatnonzero(_firsts(keys))
         calls = np.diff(np.append(starts, len(keys)))
@@ -185,7 +180,7 @@ class SimScoreBook:
         keys, calls = self._cell_pairs.everything()
         numbers, cells = self._numbers.values(), self._cells.values()
         return CellCalls(
-            pairs=pa.table({"caller": keys >> 32, "cell": keys & _LOW, "n": calls}),
+            pairs=pa.table({"caller": keys >> 32, "cell": keys & LOW, "n": calls}),
             numbers=pa.table({"id": np.arange(len(numbers)), "value": numbers}),
             cells=pa.table({"id": np.arange(len(cells)), "value": cells}),
         )
@@ -212,7 +207,7 @@ class SimScoreBook:
         ids = sorted_distinct(ids[ids != NO_ID])
         keys, times = self._callees.within(ids << 32, (ids + 1) << 32)
         return pa.table({
-            "caller": self._numbers.values().take(keys & _LOW),
+            "caller": self._numbers.values().take(keys & LOW),
             "callee": self._numbers.values().take(keys >> 32),
             "time": pa.array(times, _UTC_US),
         })  # fmt: skip

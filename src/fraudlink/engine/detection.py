@@ -108,8 +108,14 @@ def flag_accounts(
     ledger = None
     if book is not None and book.rows:
         payments = book_payments(book)
-        ledger = account_ledger_of(payments, now) if figures is None else figures.update(
-            payments, now)  # fmt: skip
+        try:
+            ledger = None if figures is None else figures.update(payments, now)
+        except ValueError:
+            # Figures that cannot follow this book (rows out of time order, a failed fold) are
+            # counted afresh instead: the same table, at the old cost.
+            ledger = None
+        if ledger is None:
+            ledger = account_ledger_of(payments, now)
     s = score_accounts(store, now, reasons=False, ledger=ledger)  # the engine uses only scores
     s = s.filter(pc.greater_equal(s.column("score"), policy.account_flag))
     scores = dict(zip(s.column("account").to_pylist(), s.column("score").to_pylist(), strict=True))

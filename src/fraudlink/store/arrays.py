@@ -36,6 +36,11 @@ def run_positions(lo: IntArray, n: IntArray) -> IntArray:
     return np.repeat(np.asarray(lo, np.int64), n) + offsets
 
 
+def grown(a: IntArray, n: int, fill: int = 0) -> IntArray:
+    """Per-id counts with room for ids below `n`, the new places `fill`."""
+    return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
+
+
 def valid_mask(column: pa.ChunkedArray | pa.Array) -> BoolArray:
     """Where a column holds a value (not null)."""
     return np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False), bool)

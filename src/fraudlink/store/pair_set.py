@@ -13,6 +13,7 @@ import numpy as np
 from fraudlink.store.arrays import run_positions
 
 EARLIEST, COUNT = "earliest", "count"
+LOW = np.int64(0xFFFFFFFF)  # the low id of a key: `key & LOW`; the high one is `key >> 32`
 
 
 class PairSet:

@@ -154,7 +154,7 @@ def _match_by_sql(
     near: pa.Table | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """`match_payments_in_book` by `_MATCH` over registered tables, for what `match_rows`
-    leaves to SQL: the reference the columnar match is tested against."""
+    leaves to SQL (the tests hold `match_rows` to `_MATCH` itself)."""
     windows = [window] * 4
     with registered(store.con, payments, "match_p") as p, \
             registered(store.con, own, "match_mine") as mine:  # fmt: skip

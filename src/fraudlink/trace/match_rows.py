@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store.arrays import (
+    BoolArray,
     IntArray,
     column_us,
     int_column,
@@ -27,8 +28,6 @@ from fraudlink.store.arrays import (
 )
 from fraudlink.store.compute import compute_connection
 from fraudlink.trace.ledger_book import LedgerBook
-
-BoolArray = npt.NDArray[np.bool_]
 
 # The window's length by the string given (None: it counts months, which vary), read by DuckDB
 # once per string so that it means what it means in SQL.
@@ -57,6 +56,9 @@ def payment_of(payments: pa.Table, own: pa.Table) -> IntArray | None:
     seq_type = payments.schema.field("seq").type
     if not (pa.types.is_integer(seq_type) and seq_type.bit_width <= 32):
         return None
+    keys = (payments.column("report_id"), payments.column("seq"))
+    if any(c.null_count for c in keys):
+        return None  # SQL sorts a null last, and a null key matches no own account
     report = _codes(payments.column("report_id"), own.column("report_id"))
     p_key = _pair_key(report[0], payments.column("seq"))
     m_key = _pair_key(report[1], own.column("seq"))
@@ -65,7 +67,7 @@ def payment_of(payments: pa.Table, own: pa.Table) -> IntArray | None:
     if len(sorted_key) and (sorted_key[1:] == sorted_key[:-1]).any():
         return None
     at = np.clip(np.searchsorted(sorted_key, m_key), 0, max(len(order) - 1, 0))
-    found = (m_key >= 0) & (sorted_key[at] == m_key) if len(order) else m_key < -1
+    found = (m_key >= 0) & (sorted_key[at] == m_key) if len(order) else np.zeros(len(m_key), bool)
     of = np.where(found, order[at] if len(order) else -1, -1).astype(np.int64)
     account = _codes(own.column("account"))[0]
     mine = np.flatnonzero((of >= 0) & (account >= 0))

@@ -188,7 +188,9 @@ def _seeded(con: duckdb.DuckDBPyConnection, seeds: pa.Table, tainted: pa.Table) 
 
 
 # What DuckDB's Arrow answer to each query is typed as, by the schemas of what it reads: the
-# columnar steps give their answers in it (one query of empty tables for each new pair).
+# columnar steps give their answers in it (one query of empty tables for each new pair). The
+# time zone on a timestamp column follows the session's, which every fraudlink connection sets
+# to UTC, so the schemas alone key it.
 _SCHEMAS: dict[tuple[str, pa.Schema, pa.Schema], pa.Schema] = {}
 
 

@@ -37,7 +37,7 @@ def run_positions(lo: IntArray, n: IntArray) -> IntArray:
 
 
 def grown(a: IntArray, n: int, fill: int = 0) -> IntArray:
-    """Per-id counts with room for ids below `n`, the new places `fill`."""
+    """A per-id array with room for ids below `n`, the new places `fill`."""
     return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
 
 

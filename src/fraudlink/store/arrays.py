@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -55,3 +56,14 @@ def int_column(column: pa.ChunkedArray | pa.Array) -> tuple[IntArray, BoolArray]
 def column_us(column: pa.ChunkedArray | pa.Array) -> tuple[IntArray, BoolArray]:
     """A time column as epoch microseconds (0 for null), and where it is not null."""
     return int_column(pc.cast(pc.cast(column, TIME), pa.int64()))
+
+
+def string_codes(*columns: pa.ChunkedArray | pa.Array) -> list[IntArray]:
+    """Integer codes of string columns, one code list per column, equal where the strings are
+    (-1 for null)."""
+    pieces = [c.cast(pa.string()) for col in columns
+              for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col])]  # fmt: skip
+    enc = pc.dictionary_encode(pa.concat_arrays(pieces) if pieces else pa.array([], pa.string()))
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    bounds = np.cumsum([0, *(len(c) for c in columns)])
+    return [codes[a:b] for a, b in pairwise(bounds.tolist())]

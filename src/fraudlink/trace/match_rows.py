@@ -10,8 +10,6 @@ that is not printable ASCII, a window counting months) they say so, and the SQL 
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -24,6 +22,7 @@ from fraudlink.store.arrays import (
     int_column,
     run_positions,
     sorted_distinct,
+    string_codes,
     valid_mask,
 )
 from fraudlink.store.compute import compute_connection
@@ -59,7 +58,7 @@ def payment_of(payments: pa.Table, own: pa.Table) -> IntArray | None:
     keys = (payments.column("report_id"), payments.column("seq"))
     if any(c.null_count for c in keys):
         return None  # SQL sorts a null last, and a null key matches no own account
-    report = _codes(payments.column("report_id"), own.column("report_id"))
+    report = string_codes(payments.column("report_id"), own.column("report_id"))
     p_key = _pair_key(report[0], payments.column("seq"))
     m_key = _pair_key(report[1], own.column("seq"))
     order = np.argsort(p_key, kind="stable")
@@ -69,7 +68,7 @@ def payment_of(payments: pa.Table, own: pa.Table) -> IntArray | None:
     at = np.clip(np.searchsorted(sorted_key, m_key), 0, max(len(order) - 1, 0))
     found = (m_key >= 0) & (sorted_key[at] == m_key) if len(order) else np.zeros(len(m_key), bool)
     of = np.where(found, order[at] if len(order) else -1, -1).astype(np.int64)
-    account = _codes(own.column("account"))[0]
+    account = string_codes(own.column("account"))[0]
     mine = np.flatnonzero((of >= 0) & (account >= 0))
     pairs = np.sort(of[mine] * (int(account.max(initial=0)) + 1) + account[mine])
     if len(pairs) and (pairs[1:] == pairs[:-1]).any():
@@ -110,7 +109,7 @@ def match_rows(
     x_fen, x_valued = int_column(near.column("amount_fen"))
     if (p_us[p_timed] < 0).any() or (x_us[x_timed] < 0).any():
         return None
-    to = _codes(payments.column("to_account"), near.column("to_account"))
+    to = string_codes(payments.column("to_account"), near.column("to_account"))
     # same_to: the account named; missing: the payments with no candidate there.
     p1, x1 = _equal_pairs(to[0], to[1])
     payments_left = np.ones(payments.num_rows, bool)
@@ -118,7 +117,7 @@ def match_rows(
     p1, x1 = p1[keep], x1[keep]
     payments_left[p1] = False
     # near_to: from the victim's own accounts, to an account one digit off the one named.
-    account = _codes(own.column("account"), near.column("from_account"))
+    account = string_codes(own.column("account"), near.column("from_account"))
     m2, x2 = _equal_pairs(account[0], account[1])
     p2 = of[m2]
     keep = (p2 >= 0) & (to[1][x2] >= 0)
@@ -235,19 +234,6 @@ def _equal_pairs(left: IntArray, right: IntArray) -> tuple[IntArray, IntArray]:
     lo = np.searchsorted(r, left, side="left")
     n = np.where(left >= 0, np.searchsorted(r, left, side="right") - lo, 0)
     return np.repeat(np.arange(len(left), dtype=np.int64), n), order[run_positions(lo, n)]
-
-
-def _codes(*columns: pa.ChunkedArray | pa.Array) -> list[IntArray]:
-    """Integer codes of string columns, equal where the strings are (-1 for null)."""
-    both = [c.cast(pa.string()) for col in columns for c in _chunks(col)]
-    enc = pc.dictionary_encode(pa.concat_arrays(both) if both else pa.array([], pa.string()))
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    bounds = np.cumsum([0, *(len(c) for c in columns)])
-    return [codes[a:b] for a, b in pairwise(bounds.tolist())]
-
-
-def _chunks(column: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
-    return column.chunks if isinstance(column, pa.ChunkedArray) else [column]
 
 
 def _pair_key(report: IntArray, seq: pa.ChunkedArray) -> IntArray:

@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudlink.store import Store
-from fraudlink.store.arrays import TIME, epoch_us
+from fraudlink.store.arrays import TIME, epoch_us, string_codes
 from fraudlink.trace.ledger_book import LedgerBook
 
 IntArray = npt.NDArray[np.int64]
@@ -230,7 +230,7 @@ def _stats(
     to = _index(rows.column("to_account"), wanted)
     frm = _index(rows.column("from_account"), wanted)
     own = (to >= 0) & ~_flags(pc.is_in(rows.column("from_account"), chain))
-    payer = _codes(rows.column("from_account").filter(pa.array(own)))
+    payer = string_codes(rows.column("from_account").filter(pa.array(own)))[0] + 1
     pairs = np.unique(to[own] * (int(payer.max(initial=0)) + 1) + payer)
     n_payers = np.bincount(pairs // (int(payer.max(initial=0)) + 1), minlength=k)
     n_own = np.bincount(to[own], minlength=k)
@@ -280,14 +280,6 @@ def _index(column: pa.ChunkedArray, values: pa.Array) -> IntArray:
     """Each row's position in `values`, -1 for none."""
     return np.asarray(pc.fill_null(pc.index_in(column, value_set=values), -1).to_numpy(),
                       dtype=np.int64)  # fmt: skip
-
-
-def _codes(column: pa.ChunkedArray) -> IntArray:
-    """Dense integer codes of the values (nulls share one)."""
-    enc = pc.dictionary_encode(column.combine_chunks() if column.num_chunks else
-                               pa.array([], pa.string()))  # fmt: skip
-    return np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False),
-                      dtype=np.int64) + 1  # fmt: skip
 
 
 def _flags(mask: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:

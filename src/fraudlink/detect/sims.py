@@ -83,20 +83,27 @@ CALLS_SOURCES: dict[str, str] = {
 """The call-derived CTEs of `features_sql`, computed from the whole `calls` table."""
 
 
-def features_sql(sources: dict[str, str]) -> str:
+def features_sql(sources: dict[str, str], only: str | None = None) -> str:
     """SQL for every SIM's features at `?` (the cutoff) from the call-derived CTEs `sources`.
 
     `sources` gives `c` (calls, at least those to reported victims: caller, callee, time),
     `outgoing` (per caller: msisdn, n_out, out_per_day, distinct_callees, short_share, n_cells,
-    first_call) and `incoming` (per callee: msisdn, n_in); they may refer to `cut`.
+    first_call) and `incoming` (per callee: msisdn, n_in); they may refer to `cut`. `only`, a
+    relation of msisdns, keeps the features of those cards only (counted among every card).
     """
+    where, handsets = "", ""
+    if only is not None:
+        where = f"where s.msisdn in (select msisdn from {only})"
+        # Only those cards' handsets are counted: the rest of the cards' would be thrown away.
+        handsets = (f"and device_imei in (select device_imei from sims where msisdn in "
+                    f"(select msisdn from {only}))")  # fmt: skip
     ctes = ",\n".join(f"{name} as ({sources[name]})" for name in ("c", "outgoing", "incoming"))
     return f"""
     with cut as (select coalesce(?::timestamptz, 'infinity'::timestamptz) as t),
     {ctes},
     sims as (select s.* from sim_cards s, cut where s.registered_at <= cut.t),
     dev as (select device_imei, count(*) as k from sims
-            where device_imei is not null group by device_imei),
+            where device_imei is not null {handsets} group by device_imei),
     reports as (select r.victim_msisdn, min(r.reported_at) as reported_at
                 from victim_reports r, cut
                 where r.reported_at <= cut.t and r.victim_msisdn is not null group by 1),
@@ -121,7 +128,8 @@ def features_sql(sources: dict[str, str]) -> str:
     left join outgoing o using (msisdn)
     left join incoming i using (msisdn)
     left join dev d using (device_imei)
-    left join victims v using (msisdn)"""
+    left join victims v using (msisdn)
+    {where}"""
 
 
 def scores_sql(features: str, at_least: bool = False) -> str:

@@ -17,9 +17,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraudlink.detect.sims import CALL_DAY_SQL, SHORT_SQL, features_sql, scores_sql
+from fraudlink.detect.sims import (
+    CALL_DAY_SQL,
+    SHORT_SQL,
+    features_sql,
+    known_bad_phones_sql,
+    scores_sql,
+)
+from fraudlink.detect.sims_candidates import CallFigures, CardRegister, floor_logit
 from fraudlink.store import Store
-from fraudlink.store.arrays import NO_ID, epoch_us, grown, sorted_distinct
+from fraudlink.store.arrays import NO_ID, IntArray, epoch_us, grown, sorted_distinct
 from fraudlink.store.pair_set import COUNT, EARLIEST, LOW, PairSet
 from fraudlink.store.string_ids import StringIds
 
@@ -27,6 +34,7 @@ FOLD_ROWS = 2_000_000
 """Calls read per step when folding in: bounds memory when a large store is first folded in."""
 
 _OUT, _IN, _VICTIM_CALLS = "_sims_book_outgoing", "_sims_book_incoming", "_sims_book_victim_calls"
+_ONLY = "_sims_book_candidates"
 _UTC_US = pa.timestamp("us", tz="UTC")
 _DAY_US = 86_400_000_000
 
@@ -77,6 +85,7 @@ class SimScoreBook:
         self._callees = PairSet(46, EARLIEST)  # callee << 32 | caller: a victim's callers adjoin
         self._days = PairSet(32)  # day << 32 | caller
         self._cell_pairs = PairSet(46, COUNT)  # caller << 32 | cell, with the calls made there
+        self._cards = CardRegister()  # read only when a floor is asked for
 
     def score(self, as_of: datetime, at_least: float | None = None) -> pa.Table:
         """The table `score_sims(store, as_of, at_least)` returns, folding in the calls appended
@@ -85,11 +94,25 @@ class SimScoreBook:
         con = self.store.con
         if self._latest > epoch_us(as_of):
             raise ValueError(f"calls later than {as_of} are in the store: cannot score before")
-        tables = {_OUT: self._outgoing(), _IN: self._incoming(), _VICTIM_CALLS: self._to_victims()}
+        logit = None if at_least is None else floor_logit(at_least)
+        ids = None
+        tables: dict[str, pa.Table] = {}
+        if logit is not None:
+            # Only the cards that can reach the floor are scored (see `sims_candidates`).
+            only = self._cards.candidates(
+                self.store, self._numbers, self._figures(), epoch_us(as_of),
+                self._known_bad(as_of), logit,
+            )  # fmt: skip
+            ids = self._numbers.ids(only, add=False)
+            ids = sorted_distinct(ids[ids != NO_ID])
+            tables[_ONLY] = pa.table({"msisdn": only})
+        tables |= {_OUT: self._outgoing(ids), _IN: self._incoming(ids),
+                   _VICTIM_CALLS: self._to_victims()}  # fmt: skip
         for name, table in tables.items():
             con.register(name, table)
         try:
-            sql = scores_sql(features_sql(_BOOK_SOURCES), at_least is not None)
+            features = features_sql(_BOOK_SOURCES, None if logit is None else _ONLY)
+            sql = scores_sql(features, at_least is not None)
             return self.store.arrow(sql, [as_of] if at_least is None else [as_of, at_least])
         finally:
             for name in tables:
@@ -185,8 +208,22 @@ class SimScoreBook:
             cells=pa.table({"id": np.arange(len(cells)), "value": cells}),
         )
 
-    def _outgoing(self) -> pa.Table:
-        at = np.flatnonzero(self._n_out[: len(self._numbers)] > 0)
+    def _figures(self) -> CallFigures:
+        n = len(self._numbers)
+        return CallFigures(
+            n_out=self._n_out[:n], n_days=self._n_days[:n], n_callees=self._n_callees[:n],
+            n_short=self._n_short[:n], n_in=self._n_in[:n], n_cells=self._n_cells[:n],
+            first_us=self._first[:n],
+        )  # fmt: skip
+
+    def _known_bad(self, as_of: datetime) -> pa.Array:
+        sql = f"with cut as (select ?::timestamptz as t) {known_bad_phones_sql()}"
+        return self.store.arrow(sql, [as_of])["msisdn"].combine_chunks().cast(pa.string())
+
+    def _outgoing(self, ids: IntArray | None = None) -> pa.Table:
+        """Per number that called (of `ids`, sorted, when given): its call figures."""
+        at = np.flatnonzero(self._n_out[: len(self._numbers)] > 0) if ids is None else ids
+        at = at[self._n_out[at] > 0]
         return pa.table({
             "msisdn": self._numbers.values().take(at),
             "n_out": self._n_out[at], "n_days": self._n_days[at],
@@ -194,8 +231,10 @@ class SimScoreBook:
             "n_cells": self._n_cells[at], "first_call": pa.array(self._first[at], _UTC_US),
         })  # fmt: skip
 
-    def _incoming(self) -> pa.Table:
-        at = np.flatnonzero(self._n_in[: len(self._numbers)] > 0)
+    def _incoming(self, ids: IntArray | None = None) -> pa.Table:
+        """Per number called (of `ids`, sorted, when given): the calls it received."""
+        at = np.flatnonzero(self._n_in[: len(self._numbers)] > 0) if ids is None else ids
+        at = at[self._n_in[at] > 0]
         return pa.table({"msisdn": self._numbers.values().take(at), "n_in": self._n_in[at]})
 
     def _to_victims(self) -> pa.Table:

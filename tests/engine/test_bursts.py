@@ -83,6 +83,26 @@ def test_bursts_are_counted_over_the_last_hour(batch_calls: list[list[Call]], mi
         replay_against_hand_count(batch_calls, minutes)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(calls_, max_size=6), min_size=20, max_size=70), st.integers(1, 3))
+def test_a_burst_spread_thin_over_many_short_batches(
+    batch_calls: list[list[Call]], minutes: int
+) -> None:
+    # Twenty or more batches in the hour: a burst may show no more than one call in any of them.
+    replay_against_hand_count(batch_calls, minutes)
+
+
+def test_a_burst_of_one_call_a_batch() -> None:
+    # Never two calls in one batch, yet MIN_CALLS of them within the hour.
+    one = [[("13800000003", "13900000000", "sms", None)] for _ in range(MIN_CALLS + 5)]
+    replay_against_hand_count(one, 1)
+    watch = BurstWatch()
+    got = {}
+    for i, calls in enumerate(one):
+        got = watch.add(table(calls), T0 + timedelta(minutes=i))
+    assert got == {"13800000003": BURST_SCORE}
+
+
 @settings(max_examples=80, deadline=None)
 @given(odd_batches, st.integers(5, 40))
 def test_numbers_without_a_key_are_counted_as_strings(

@@ -7,6 +7,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -29,6 +30,7 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Merge and combine after a handful of rows, so small tests walk every path of the book."""
     monkeypatch.setattr(ledger_book, "_MIN_TAIL", 3)
     monkeypatch.setattr(ledger_book, "_TAIL_SHARE", 2)
+    monkeypatch.setattr(ledger_book, "_RECENT_SHARE", 2)
     monkeypatch.setattr(ledger_book, "_FAN_IN", 3)
 
 
@@ -257,3 +259,176 @@ def test_takes_are_a_take_of_the_whole(
         want = ledger.slice(0, b).take(pa.array(sorted(taken), pa.int64()))
         assert book._take(np.array(sorted(taken), np.int64)).equals(want)
     assert book.column("txn_id").equals(ledger.column("txn_id"))
+
+
+IntArray = npt.NDArray[np.int64]
+ONE_RUN = 2**62  # a recent-run share that sends every merge on into the main run
+
+
+def merged_after(merged: int, n: int) -> int:
+    """The rows below which the book has sorted, by the rule of one sorted part and a tail."""
+    tail = n - merged
+    return n if tail > max(ledger_book._MIN_TAIL, merged // ledger_book._TAIL_SHARE) else merged
+
+
+def seconds(us: IntArray | int) -> IntArray:
+    """Epoch µs to the book's whole seconds."""
+    return np.clip(np.floor_divide(us, 1_000_000), 0, (1 << 32) - 1)
+
+
+def scan_rows_of(
+    key: IntArray, us: IntArray, merged: int, ids: IntArray, lo: IntArray, hi: IntArray
+) -> IntArray:
+    """`_rows_of` by a scan of every row: the sorted rows of the accounts within their windows
+    by (account, second, row), then the tail rows of the accounts by row."""
+    if not len(ids):
+        return np.empty(0, np.int64)
+    sec, row = seconds(us), np.arange(len(key))
+    at = np.searchsorted(ids, key).clip(0, len(ids) - 1)
+    asked = ids[at] == key
+    inside = asked & (sec >= seconds(lo)[at]) & (sec <= seconds(hi)[at]) & (row < merged)
+    hits = row[inside]
+    hits = hits[np.lexsort((hits, sec[hits], key[hits]))]
+    return np.concatenate([hits, row[asked & (row >= merged)]])
+
+
+def scan_holds(book: LedgerBook, merged: int, ids: IntArray, until: int) -> list[tuple[int, ...]]:
+    """`holds` by a scan: each inflow (in `_rows_of` order) with the first outflow after it."""
+    frm, dst, us = book.columns()
+    known = sorted(set(ids.tolist()) - {ledger_book.NO_ACCOUNT})
+    first_at = {a: ids.tolist().index(a) for a in known}
+    wanted = np.array(known, np.int64)
+    lo, hi = np.zeros(len(wanted), np.int64), np.full(len(wanted), until)
+    into = scan_rows_of(dst, us, merged, wanted, lo, hi)
+    outs = {a: sorted(us[(frm == a) & (us <= until)].tolist()) for a in known}
+    got = []
+    for r in into[us[into] <= until].tolist():
+        later = [t for t in outs[int(dst[r])] if t >= us[r]]
+        if later:
+            got.append((first_at[int(dst[r])], int(us[r]), later[0]))
+    return got
+
+
+def check_runs(book: LedgerBook, merged: int) -> None:
+    """Each side: both runs sorted by (key, row), the recent rows newer than the main ones, and
+    together the rows below `merged`, each under its own key."""
+    frm, dst, us = book.columns()
+    for side, key in ((book._out, frm), (book._in, dst)):
+        assert side.merged == merged
+        for keys, rows in ((side.keys, side.rows), (side.recent_keys, side.recent_rows)):
+            assert np.array_equal(keys, (key[rows] << 32) | seconds(us[rows]))
+            assert np.array_equal(np.lexsort((rows, keys)), np.arange(len(rows)))
+        if len(side.rows) and len(side.recent_rows):
+            assert side.rows.max() < side.recent_rows.min()
+        rows = np.sort(np.concatenate([side.rows, side.recent_rows]))
+        assert np.array_equal(rows, np.arange(merged))
+
+
+def ask_both_sides(
+    book: LedgerBook, merged: int, ids: IntArray, lo: IntArray, hi: IntArray
+) -> None:
+    """Every side's rows of the windows, and `around` of them, are the scan's."""
+    frm, dst, us = book.columns()
+    for side, key in ((book._out, frm), (book._in, dst)):
+        want = scan_rows_of(key, us, merged, ids, lo, hi)
+        assert np.array_equal(book._rows_of(side, key, ids, lo, hi), want)
+    got = book.around(ids, lo, hi, ids, lo, hi).column("txn_id").to_numpy()
+    want = np.concatenate([scan_rows_of(k, us, merged, ids, lo, hi) for k in (frm, dst)])
+    assert np.array_equal(got, np.unique(want))  # txn_id is the row number here
+
+
+def test_the_runs_answer_as_the_one_sorted_part_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of rows in small batches, out of time order and many to a second: after each
+    batch the runs hold what one sorted part held, and every question's answer is a scan's (in
+    the same order), or else the answer of a book kept in one sorted run."""
+    monkeypatch.setattr(ledger_book, "_TAIL_SHARE", 8)
+    rng = np.random.default_rng(25)
+    names = ACCOUNTS + [f"62{i:014d}" for i in range(8, 40)]
+    n = 3000
+    minute = np.clip(np.sort(rng.integers(0, 600, n)) + rng.integers(-20, 21, n), 0, None)
+    payer, payee = rng.integers(0, len(names), n), rng.integers(-1, len(names), n)  # -1: cash out
+    rows = [
+        (names[f], None if t < 0 else names[t], int(m), int(u))
+        for f, t, m, u in zip(payer, payee, minute, rng.integers(0, 3, n), strict=True)
+    ]
+    ledger = as_table(rows)
+    book, one_run = LedgerBook(), LedgerBook()
+    merged, main_merges, recent_kept = 0, 0, 0
+    cuts = np.cumsum(rng.integers(1, 25, n))
+    for a, b in pairwise([0, *cuts[cuts < n].tolist(), n]):
+        main = len(book._out.keys)
+        monkeypatch.setattr(ledger_book, "_RECENT_SHARE", 2)
+        book.add(ledger.slice(a, b - a))
+        monkeypatch.setattr(ledger_book, "_RECENT_SHARE", ONE_RUN)
+        one_run.add(ledger.slice(a, b - a))
+        merged = merged_after(merged, b)
+        check_runs(book, merged)
+        main_merges += len(book._out.keys) != main
+        recent_kept += len(book._out.recent_keys) > 0 and book._out.merged == b
+        ids = np.sort(rng.choice(len(names), rng.integers(1, 8), replace=False))
+        ids = book.ids([names[i] for i in ids])
+        ids = np.sort(ids[ids != ledger_book.NO_ACCOUNT])
+        spans = np.sort(epoch_us(T0) + rng.integers(0, 620 * 60_000_000, (len(ids), 2)), axis=1)
+        ask_both_sides(book, merged, ids, spans[:, 0], spans[:, 1])
+        until = epoch_us(at(int(rng.integers(0, 620))))
+        asked = book.ids([names[i] for i in rng.integers(0, len(names), 6)] + ["62-NEVER"])
+        got = book.holds(asked, until)
+        assert list(zip(*(x.tolist() for x in got), strict=True)) == scan_holds(
+            book, merged, asked, until
+        )
+        for x, y in zip(got, one_run.holds(asked, until), strict=True):
+            assert np.array_equal(x, y)
+        seeds = rng.integers(0, b, 3)
+        seed_to = book.columns()[1][seeds]
+        seed_us = book.columns()[2][seeds]
+        since = until - 240 * 60_000_000
+        reached = book.reach(seed_to, seed_us, until, 3)
+        assert np.array_equal(reached, one_run.reach(seed_to, seed_us, until, 3))
+        assert book.tainted(seed_to, seed_us, since, until, 3).equals(
+            one_run.tainted(seed_to, seed_us, since, until, 3)
+        )
+    # Both levels of merge ran, again and again: the test walked the paths it is about.
+    assert main_merges >= 5 and recent_kept >= 5
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledgers, st.lists(st.integers(0, 60), max_size=30),
+       st.lists(st.tuples(st.sampled_from(ACCOUNTS), st.integers(0, 30), st.integers(0, 30)),
+                max_size=4))  # fmt: skip
+def test_each_sides_rows_are_a_scans_after_every_batch(
+    rows: list[Row], cuts: list[int], windows: list[tuple[str, int, int]]
+) -> None:
+    ledger = as_table(rows)
+    book, merged = LedgerBook(), 0
+    bounds = [0, *sorted({c for c in cuts if 0 < c < ledger.num_rows}), ledger.num_rows]
+    for a, b in pairwise(bounds):
+        book.add(ledger.slice(a, b - a))
+        merged = merged_after(merged, b)
+        check_runs(book, merged)
+        ids = book.ids([a for a, _, _ in windows])
+        keep = np.flatnonzero(ids != ledger_book.NO_ACCOUNT)
+        keep = keep[np.unique(ids[keep], return_index=True)[1]]  # each account once
+        lo = np.array([epoch_us(at(x, 1)) for _, x, _ in windows], np.int64)[keep]
+        hi = np.array([epoch_us(at(y, 1)) for _, _, y in windows], np.int64)[keep]
+        ask_both_sides(book, merged, ids[keep], lo, hi)  # a window may end before it starts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 2), st.integers(0, 4), st.integers(0, 2)), max_size=60),
+       st.booleans())  # fmt: skip
+def test_a_sorted_run_is_a_stable_sort_of_its_keys(
+    rows: list[tuple[int, int, int]], wide: bool
+) -> None:
+    # Few accounts and seconds pack into one word with the position; an account id and seconds
+    # spanning the whole key take the argsort. Either way ties keep their order.
+    ids = np.array([i for i, _, _ in rows], np.int64)
+    us = np.array([s * 1_000_000 + u for _, s, u in rows], np.int64)
+    if wide:
+        ids = np.r_[2**31 - 1, ids, -1]
+        us = np.r_[-1, us, 2**52]
+    if not len(ids):
+        return
+    keys, order = ledger_book._sorted_run(ids, us)
+    want = (ids << 32) | seconds(us)
+    assert np.array_equal(order, np.argsort(want, kind="stable"))
+    assert np.array_equal(keys, want[order])

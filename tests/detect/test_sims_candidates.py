@@ -6,14 +6,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 from fraudlink.detect.sims import score_sims
 from fraudlink.detect.sims_book import SimScoreBook
-from fraudlink.detect.sims_candidates import CardRegister, floor_logit
+from fraudlink.detect.sims_candidates import CallFigures, CardRegister, floor_logit
 from fraudlink.store import Store
 from fraudlink.store.arrays import epoch_us
+from fraudlink.store.string_ids import StringIds
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,16 @@ def test_a_register_refuses_a_store_that_lost_cards(tmp_path: Path) -> None:
         cards = CardRegister()
         cards.update(store)
         assert cards.seen == 2
+        # No card has a handset on record: each counts as alone on its own.
+        got = cards.candidates(
+            store,
+            StringIds(),
+            CallFigures(*[np.zeros(0, np.int64)] * 7),
+            epoch_us(datetime.now(UTC)),
+            pa.array([], pa.string()),
+            -10.0,
+        )
+        assert sorted(got.to_pylist()) == ["13900000001", "13900000002"]
         store.con.execute("delete from sim_cards where msisdn = '13900000002'")
         with pytest.raises(ValueError, match="append-only"):
             cards.update(store)

@@ -142,7 +142,7 @@ class CardRegister:
         # Cards per handset among the registered ones; a card with no handset counts as one.
         dev = self._device
         has = live & (dev != NO_ID)
-        per_device = np.bincount(dev[has], minlength=len(self._devices))
+        per_device = np.bincount(dev[has], minlength=max(len(self._devices), 1))
         k = np.where(dev != NO_ID, per_device[np.where(dev != NO_ID, dev, 0)], 1)
         ids = self._number
         bound = BIAS + behaviour_logit(figures, ids)
@@ -152,7 +152,7 @@ class CardRegister:
         age_days = (first - self._registered_us) / 1e6 / _DAY_S
         bound += WEIGHTS["new_card"] * np.where(called, np.maximum(1 - age_days / 90.0, 0.0), 0.0)
         bound += WEIGHTS["victim_contacts"]  # at most one: every callee a victim
-        known_bad = np.asarray(pc.is_in(numbers, value_set=bad).to_numpy(zero_copy_only=False))
+        known_bad = np.asarray(pc.fill_null(pc.is_in(numbers, value_set=bad), False), bool)
         bound += WEIGHTS["known_bad"] * known_bad
         keep = live & (bound >= logit - LOGIT_MARGIN)
         return pc.unique(numbers.filter(pa.array(keep)))

@@ -4,8 +4,9 @@
 rows a day for a replay that adds one day at a time. `SimScoreBook` folds each call in once, into
 running per-number counts and sets of distinct (caller, callee), (caller, day) and (caller, cell)
 pairs, then hands those to the same features and scoring SQL as `score_sims`, with the small
-tables (cards, reports, labels) read in full. Same output, bit for bit, as long as the store only
-grows by appended rows and no call is later than the cutoff it is scored at.
+tables (cards, reports, labels) read in full. Asked for a floor, it scores only the cards whose
+bound reaches it (`sims_candidates`). Same output, bit for bit, as long as the store only grows
+by appended rows and no call is later than the cutoff it is scored at.
 """
 
 from __future__ import annotations

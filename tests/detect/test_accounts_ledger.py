@@ -10,12 +10,11 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ledger_rows import AMOUNTS, Row, at
 
 from fraudlink.detect.accounts_features import (
     CASH_OUT_CHANNELS,
-    LARGE_INFLOW_FEN,
     LEDGER_COLUMNS,
-    ROUND_FEN,
     account_features,
     account_ledger,
 )
@@ -23,12 +22,7 @@ from fraudlink.detect.accounts_ledger import account_ledger_of, payment_columns
 from fraudlink.store import Store
 from fraudlink.store.compute import registered
 
-T0 = dt.datetime(2026, 3, 1, 20, tzinfo=dt.UTC)  # 04:00 China time: the night ends two hours in
 ACCOUNTS = [f"62{i:014d}" for i in range(7)]
-# Amounts either side of the large-inflow and whole-hundreds lines.
-AMOUNTS = [1, 99, ROUND_FEN, 3 * ROUND_FEN, LARGE_INFLOW_FEN - 1, LARGE_INFLOW_FEN,
-           LARGE_INFLOW_FEN + ROUND_FEN]  # fmt: skip
-Row = tuple[str, str | None, int, int, int, str]
 ledgers = st.lists(
     st.tuples(
         st.sampled_from(ACCOUNTS),
@@ -41,11 +35,6 @@ ledgers = st.lists(
     min_size=1,
     max_size=60,
 )
-
-
-def at(minute: int, us: int = 0) -> dt.datetime:
-    """A time in the test's four hours."""
-    return T0 + dt.timedelta(minutes=minute, microseconds=us)
 
 
 def as_table(rows: list[Row]) -> pa.Table:

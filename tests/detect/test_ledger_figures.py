@@ -10,9 +10,10 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ledger_rows import AMOUNTS, T0, Row, at
 
 from fraudlink.detect import ledger_figures
-from fraudlink.detect.accounts_features import CASH_OUT_CHANNELS, LARGE_INFLOW_FEN, ROUND_FEN
+from fraudlink.detect.accounts_features import CASH_OUT_CHANNELS
 from fraudlink.detect.accounts_ledger import (
     NO_ACCOUNT,
     PaymentColumns,
@@ -24,13 +25,8 @@ from fraudlink.detect.ledger_figures import LedgerFigures
 from fraudlink.store import Store
 from fraudlink.store.arrays import epoch_us
 
-T0 = dt.datetime(2026, 3, 1, 20, tzinfo=dt.UTC)  # 04:00 China time: the night ends two hours in
 ACCOUNTS = [f"62{i:014d}" for i in range(10)]
 PAYERS, PAYEES = ACCOUNTS[:8], ACCOUNTS[3:]  # the first three only pay, the last two only receive
-AMOUNTS = [1, 99, ROUND_FEN, 3 * ROUND_FEN, LARGE_INFLOW_FEN - 1, LARGE_INFLOW_FEN,
-           LARGE_INFLOW_FEN + ROUND_FEN]  # fmt: skip
-# (payer, payee or None for a cash out, minute, µs, fen, channel)
-Row = tuple[str, str | None, int, int, int, str]
 row_drawn = st.tuples(
     st.sampled_from(PAYERS),
     st.one_of(st.none(), st.sampled_from(PAYEES)),
@@ -40,11 +36,6 @@ row_drawn = st.tuples(
     st.sampled_from(["mobile", "counter", *CASH_OUT_CHANNELS]),
 )
 rows_drawn = st.lists(row_drawn, min_size=1, max_size=80)
-
-
-def at(minute: int, us: int = 0) -> dt.datetime:
-    """A time in the test's four hours."""
-    return T0 + dt.timedelta(minutes=minute, microseconds=us)
 
 
 def as_of_us(us: int) -> dt.datetime:

@@ -29,8 +29,8 @@ def _candidates(book: SimScoreBook, as_of: datetime, floor: float) -> set[str]:
     assert logit is not None
     book.update()
     cards = CardRegister()
-    got = cards.candidates(book.store, book._numbers, book._figures(), epoch_us(as_of),
-                           book._known_bad(as_of), logit)  # fmt: skip
+    got, _ = cards.candidates(book.store, book._numbers, book._figures(), epoch_us(as_of),
+                              book._known_bad(as_of), logit)  # fmt: skip
     return set(got.to_pylist())
 
 
@@ -92,7 +92,7 @@ def test_a_register_refuses_a_store_that_lost_cards(tmp_path: Path) -> None:
         cards.update(store)
         assert cards.seen == 2
         # No card has a handset on record: each counts as alone on its own.
-        got = cards.candidates(
+        got, _ = cards.candidates(
             store,
             StringIds(),
             CallFigures(*[np.zeros(0, np.int64)] * 7),

@@ -100,12 +100,10 @@ class SimScoreBook:
         tables: dict[str, pa.Table] = {}
         if logit is not None:
             # Only the cards that can reach the floor are scored (see `sims_candidates`).
-            only = self._cards.candidates(
+            only, ids = self._cards.candidates(
                 self.store, self._numbers, self._figures(), epoch_us(as_of),
                 self._known_bad(as_of), logit,
             )  # fmt: skip
-            ids = self._numbers.ids(only, add=False)
-            ids = sorted_distinct(ids[ids != NO_ID])
             tables[_ONLY] = pa.table({"msisdn": only})
         tables |= {_OUT: self._outgoing(ids), _IN: self._incoming(ids),
                    _VICTIM_CALLS: self._to_victims()}  # fmt: skip

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from fraudlink.detect.sims import BIAS, WEIGHTS
 from fraudlink.store import Store
-from fraudlink.store.arrays import NO_ID, IntArray, column_us, grown
+from fraudlink.store.arrays import NO_ID, IntArray, column_us, grown, sorted_distinct
 from fraudlink.store.string_ids import StringIds
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,12 +60,12 @@ def _clip01(x: FloatArray) -> FloatArray:
     return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
-def _at(per_number: IntArray, ids: IntArray) -> IntArray:
-    """A per-number count for each of `ids`, 0 for NO_ID."""
-    if not len(per_number):
-        return np.zeros(len(ids), np.int64)
+def _at(per_id: IntArray, ids: IntArray, missing: int = 0) -> IntArray:
+    """A per-id count for each of `ids`, `missing` for NO_ID."""
+    if not len(per_id):
+        return np.full(len(ids), missing, np.int64)
     known = ids != NO_ID
-    return np.where(known, per_number[np.where(known, ids, 0)], 0)
+    return np.where(known, per_id[np.where(known, ids, 0)], missing)
 
 
 def behaviour_logit(f: CallFigures, ids: IntArray) -> FloatArray:
@@ -133,17 +133,17 @@ class CardRegister:
     def candidates(
         self, store: Store, book_ids: StringIds, figures: CallFigures, as_of_us: int,
         bad: pa.Array, logit: float,
-    ) -> pa.Array:  # fmt: skip
+    ) -> tuple[pa.Array, IntArray]:  # fmt: skip
         """The distinct numbers of cards registered by `as_of_us` whose score bound reaches
-        `logit`; `bad`: the numbers known bad by then."""
+        `logit`, and the distinct ids in `book_ids` of those it holds; `bad`: the numbers known
+        bad by then."""
         self.update(store)
         numbers = self.numbers(book_ids)
         live = self._registered_us <= as_of_us
         # Cards per handset among the registered ones; a card with no handset counts as one.
         dev = self._device
         has = live & (dev != NO_ID)
-        per_device = np.bincount(dev[has], minlength=max(len(self._devices), 1))
-        k = np.where(dev != NO_ID, per_device[np.where(dev != NO_ID, dev, 0)], 1)
+        k = _at(np.bincount(dev[has], minlength=len(self._devices)), dev, missing=1)
         ids = self._number
         bound = BIAS + behaviour_logit(figures, ids)
         bound += WEIGHTS["shared_device"] * _clip01((k - 1) / 4.0)
@@ -155,4 +155,5 @@ class CardRegister:
         known_bad = np.asarray(pc.fill_null(pc.is_in(numbers, value_set=bad), False), bool)
         bound += WEIGHTS["known_bad"] * known_bad
         keep = live & (bound >= logit - LOGIT_MARGIN)
-        return pc.unique(numbers.filter(pa.array(keep)))
+        held = ids[keep]
+        return pc.unique(numbers.filter(pa.array(keep))), sorted_distinct(held[held != NO_ID])
